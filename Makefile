@@ -1,0 +1,69 @@
+# Two commands set everything up: `make dev` and `make test`. Each installs what is missing first.
+# Tools live in the project (.tools/, .venv/), pinned, so nothing is installed globally except Chromium
+# (Debian package) for the browser tests.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.8
+SAM_CLI_VERSION := 1.170.0
+PYTHON_VERSION := 3.13
+TOOLS := .tools
+UV := $(TOOLS)/uv/bin/uv
+SAM := $(TOOLS)/bin/sam
+VENV_STAMP := .venv/.synced-$(UV_VERSION)
+
+export SAM_CLI_TELEMETRY := 0
+export UV_PYTHON_DOWNLOADS := never
+# SAM CLI in its own tool environment: it pins boto3, click and pydantic, which must not hold back
+# (or be held back by) the app's dependencies.
+export UV_TOOL_DIR := $(CURDIR)/$(TOOLS)/uv-tools
+export UV_TOOL_BIN_DIR := $(CURDIR)/$(TOOLS)/bin
+export PATH := $(CURDIR)/$(TOOLS)/bin:$(PATH)
+
+.PHONY: help dev test lint lock build clean python sam-cli deps browser
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+dev: deps  ## Serve the API on http://127.0.0.1:3000 (no Docker needed)
+	$(UV) run --locked python -m tools.devserver
+
+test: deps sam-cli browser  ## Run every test tier (unit, handlers, template, browser)
+	$(UV) run --locked pytest
+
+lint: deps  ## ruff over the project
+	$(UV) run --locked ruff check .
+
+lock: $(UV)  ## Re-lock after editing pyproject.toml, and re-export the layer's requirements
+	$(UV) lock
+	$(UV) export --locked --no-dev --no-hashes --no-emit-project --no-header -o layers/api_core/requirements.txt
+
+build: sam-cli python  ## sam build (needs python3.13 on PATH, no Docker)
+	$(SAM) build
+
+clean:  ## Remove build output and local tool installs
+	rm -rf .aws-sam .venv $(TOOLS) .pytest_cache
+
+# --- installs: each runs only when its output is missing or stale -------------------------------------
+deps: python $(VENV_STAMP)
+
+python:  ## python3.13 must be on PATH: sam build needs the Runtime's interpreter
+	@command -v python$(PYTHON_VERSION) >/dev/null || { \
+	  echo "python$(PYTHON_VERSION) is not on PATH. With pyenv: pyenv install $(PYTHON_VERSION) (this repo's" \
+	       ".python-version then selects it). With uv: uv python install $(PYTHON_VERSION)." >&2; exit 1; }
+
+$(UV):
+	python3 -m venv $(TOOLS)/uv
+	$(TOOLS)/uv/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV_STAMP): $(UV) uv.lock pyproject.toml
+	$(UV) sync --locked --python python$(PYTHON_VERSION)
+	touch $@
+
+sam-cli: $(SAM)
+$(SAM): $(UV)
+	$(UV) tool install --force --compile-bytecode --python python$(PYTHON_VERSION) aws-sam-cli==$(SAM_CLI_VERSION)
+
+browser:  ## Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser)
+	@bash tools/ensure-chromium.sh

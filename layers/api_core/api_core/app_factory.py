@@ -1,0 +1,93 @@
+"""The FastAPI app every function starts from: shared settings checked, errors as problem+json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api_core.observability import logger
+from api_core.problems import (
+    PROBLEM_JSON,
+    TYPE_INTERNAL,
+    TYPE_MALFORMED_JSON,
+    TYPE_VALIDATION,
+    Problem,
+    problem_body,
+)
+from api_core.settings import settings
+
+
+def create_app(*, title: str, version: str = "1.0.0") -> FastAPI:
+    """A FastAPI app with the layer's error handling. Routes are added by the function.
+
+    Reads the shared settings now, so that a bad STAGE or CORS setting fails at import (cold start),
+    naming the variable, rather than on some later request.
+    """
+    settings()
+    app = FastAPI(title=title, version=version, docs_url=None, redoc_url=None, openapi_url=None)
+    # A redirect to the slash-less URL would point at the wrong place behind API Gateway (it does not
+    # know the stage prefix), and an API client should not rely on redirects: 404 instead.
+    app.router.redirect_slashes = False
+    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    # Starlette runs this handler from ServerErrorMiddleware, then re-raises so Mangum logs the error;
+    # the client only ever sees this body.
+    app.add_exception_handler(Exception, _on_unhandled)
+    return app
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    detail: str,
+    *,
+    headers: dict[str, str] | None = None,
+    **members: Any,
+) -> JSONResponse:
+    body = problem_body(status, detail, request.url.path, **members)
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Problem)
+    return problem_response(
+        request, exc.status, exc.detail, headers=exc.headers, type=exc.type, title=exc.title,
+        **exc.extensions,
+    )
+
+
+async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else "the request cannot be served"
+    return problem_response(request, exc.status_code, detail, headers=dict(exc.headers or {}))
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    if any(error.get("type") == "json_invalid" for error in errors):
+        return problem_response(
+            request, 400, "the request body is not valid JSON", type=TYPE_MALFORMED_JSON
+        )
+    fields = [
+        {
+            "field": ".".join(str(part) for part in error.get("loc", ())),
+            "message": error.get("msg", ""),
+            "type": error.get("type", ""),
+        }
+        for error in errors
+    ]
+    names = ", ".join(field["field"] for field in fields)
+    return problem_response(
+        request, 422, f"invalid fields: {names}", type=TYPE_VALIDATION, errors=fields
+    )
+
+
+async def _on_unhandled(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled exception", extra={"path": request.url.path})
+    return problem_response(request, 500, "an unexpected error occurred", type=TYPE_INTERNAL)

@@ -1,0 +1,1 @@
+"""CORS for every function: origin parsing (`origins`), the policy and its decisions (`policy`)."""

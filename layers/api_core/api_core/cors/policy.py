@@ -1,0 +1,176 @@
+"""The CORS policy: an immutable object built once at cold start, and the decisions it makes.
+
+Everything here is pure: no HTTP framework, no Lambda event. `api_core.lambda_handler` feeds it what a
+request says and puts the headers it returns onto the response. Header values that do not depend on the
+request are computed once, in `__post_init__`, so the per-request work is a set lookup and a dict copy.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from api_core.cors.origins import InvalidOrigin, Origin, SubdomainPattern, parse_origin
+
+# Every response varies by Origin, including those to requests without one: a shared cache must not hand a
+# response made for no Origin (no Allow-Origin) to a browser that sent one (Fetch standard, "CORS protocol
+# and HTTP caches").
+VARY_ACTUAL = ("Origin",)
+VARY_PREFLIGHT = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
+STATE_CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")  # RFC 9110 token: methods and header names
+
+
+class Mode(StrEnum):
+    ALLOW_LIST = "allow-list"
+    DEV_REFLECTION = "dev-reflection"
+    PUBLIC = "public"
+
+
+class Check(StrEnum):
+    """Which check refused a request. Shown to the client and logged; never lists the allowed origins."""
+
+    ORIGIN_MULTIPLE = "origin-multiple"
+    ORIGIN_MALFORMED = "origin-malformed"
+    ORIGIN_NULL = "origin-null"
+    ORIGIN_NOT_ALLOWED = "origin-not-allowed"
+    UNKNOWN_PATH = "unknown-path"
+    METHOD_NOT_ALLOWED = "method-not-allowed"
+    HEADER_NOT_ALLOWED = "header-not-allowed"
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    check: Check
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class PreflightAnswer:
+    """A preflight's outcome: the headers to send on a 204, or the refusal to send as a 403."""
+
+    headers: Mapping[str, str]
+    refusal: Refusal | None = None
+
+
+@dataclass(frozen=True)
+class CorsPolicy:
+    """Who may call the API from a browser, and what the browser is told.
+
+    Build it with `api_core.settings.cors_policy_from_settings()` (environment-driven) or
+    `CorsPolicy.public()` (anyone, no credentials: for public read-only endpoints such as health).
+    """
+
+    mode: Mode
+    allow_credentials: bool
+    allow_headers: frozenset[str]  # lowercase names
+    expose_headers: tuple[str, ...]
+    max_age: int
+    exact_origins: frozenset[str] = frozenset()
+    subdomain_patterns: tuple[SubdomainPattern, ...] = ()
+    allow_null: bool = False
+    # Any requested header is allowed, except Authorization, which must always be listed by name.
+    allow_any_header: bool = False
+    _static_actual: Mapping[str, str] = field(init=False, repr=False)
+    _static_preflight: Mapping[str, str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.mode is Mode.PUBLIC and self.allow_credentials:
+            raise ValueError("a public (*) policy cannot allow credentials: browsers reject that pair")
+        actual: dict[str, str] = {}
+        if self.allow_credentials:
+            actual["Access-Control-Allow-Credentials"] = "true"
+        if self.expose_headers:
+            actual["Access-Control-Expose-Headers"] = ", ".join(self.expose_headers)
+        preflight = {k: v for k, v in actual.items() if k != "Access-Control-Expose-Headers"}
+        preflight["Access-Control-Max-Age"] = str(self.max_age)
+        object.__setattr__(self, "_static_actual", actual)
+        object.__setattr__(self, "_static_preflight", preflight)
+
+    @classmethod
+    def public(cls, *, max_age: int = 7200, expose_headers: Iterable[str] = ()) -> CorsPolicy:
+        """Any origin may read, without credentials: `Access-Control-Allow-Origin: *`."""
+        return cls(
+            mode=Mode.PUBLIC,
+            allow_credentials=False,
+            allow_headers=frozenset(),
+            allow_any_header=True,
+            expose_headers=tuple(expose_headers),
+            max_age=max_age,
+        )
+
+    # -- origin -------------------------------------------------------------------------------------------
+    def check_origin(self, values: tuple[str, ...]) -> Refusal | None:
+        """Decide on the Origin header's values (one per occurrence). None means allowed."""
+        if len(values) != 1:
+            return Refusal(Check.ORIGIN_MULTIPLE, "the Origin header must appear once, with one origin")
+        text = values[0]
+        if text == "null":
+            if self.allow_null:
+                return None
+            return Refusal(Check.ORIGIN_NULL, "the opaque origin 'null' is not allowed")
+        try:
+            origin = parse_origin(text)
+        except InvalidOrigin as error:
+            return Refusal(Check.ORIGIN_MALFORMED, f"the Origin header is not a serialized origin: {error}")
+        if self.mode is not Mode.ALLOW_LIST or self._listed(text, origin):
+            return None
+        return Refusal(Check.ORIGIN_NOT_ALLOWED, "this origin is not allowed to call the API")
+
+    def _listed(self, text: str, origin: Origin) -> bool:
+        return text in self.exact_origins or any(p.matches(origin) for p in self.subdomain_patterns)
+
+    # -- responses ----------------------------------------------------------------------------------------
+    def actual_headers(self, origin: str) -> dict[str, str]:
+        """CORS headers for a response to an allowed origin (Vary is merged by the caller)."""
+        return {"Access-Control-Allow-Origin": self._allow_origin_value(origin), **self._static_actual}
+
+    def preflight(
+        self,
+        origin_values: tuple[str, ...],
+        request_method: str,
+        request_headers: str | None,
+        served_methods: frozenset[str] | None,
+    ) -> PreflightAnswer:
+        """Answer a preflight. `served_methods` is what the route at the path serves, None if no route."""
+        refusal = self.check_origin(origin_values) or _check_method(request_method, served_methods)
+        requested: list[str] = []
+        if refusal is None:
+            requested, refusal = self._check_headers(request_headers)
+        if refusal is not None:
+            return PreflightAnswer(headers={}, refusal=refusal)
+        assert served_methods is not None  # _check_method refused otherwise
+        headers = {
+            "Access-Control-Allow-Origin": self._allow_origin_value(origin_values[0]),
+            "Access-Control-Allow-Methods": ", ".join(sorted(served_methods)),
+            **self._static_preflight,
+        }
+        if requested:
+            headers["Access-Control-Allow-Headers"] = ", ".join(requested)
+        return PreflightAnswer(headers=headers)
+
+    def _allow_origin_value(self, origin: str) -> str:
+        return "*" if self.mode is Mode.PUBLIC else origin
+
+    def _check_headers(self, value: str | None) -> tuple[list[str], Refusal | None]:
+        names = [n.strip().lower() for n in (value or "").split(",")]
+        names = [n for n in names if n]
+        for name in names:
+            if not _TOKEN.match(name):
+                return [], Refusal(Check.HEADER_NOT_ALLOWED, "Access-Control-Request-Headers is malformed")
+            allowed = name in self.allow_headers or (self.allow_any_header and name != "authorization")
+            if not allowed:
+                return [], Refusal(Check.HEADER_NOT_ALLOWED, f"the request header '{name}' is not allowed")
+        return names, None
+
+
+def _check_method(method: str, served: frozenset[str] | None) -> Refusal | None:
+    if served is None:
+        return Refusal(Check.UNKNOWN_PATH, "no resource at this path")
+    # Methods are case-sensitive (RFC 9110 9.1); browsers uppercase the standard ones before asking.
+    if not _TOKEN.match(method) or method not in served:
+        shown = method if _TOKEN.match(method) else "(malformed)"
+        return Refusal(Check.METHOD_NOT_ALLOWED, f"the method {shown} is not served at this path")
+    return None

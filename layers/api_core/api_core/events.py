@@ -1,0 +1,156 @@
+"""What the layer needs to know of a Lambda HTTP event, read the same way from every source Mangum accepts.
+
+API Gateway REST (payload v1, with or without multiValueHeaders), HTTP API (v2) and Function URLs (v2
+shape) spell methods, paths and headers differently. This module turns each into one `HttpRequest`, and
+writes responses back in the shape the source expects. Mangum does the same for the ASGI app; the layer
+needs its own reading because it answers preflights and refusals before Mangum runs, and because it must
+see a repeated Origin header as repeated, where Mangum joins the values with a comma.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+LambdaResponse = dict[str, Any]
+
+
+class EventFormat(StrEnum):
+    REST_V1 = "1.0"
+    HTTP_V2 = "2.0"
+
+
+class MalformedEvent(ValueError):
+    """The event is not an HTTP event this layer can read; the message names the missing part."""
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRequest:
+    format: EventFormat
+    method: str
+    path: str
+    headers: Mapping[str, tuple[str, ...]]  # lowercase name -> every value received, in order
+    request_id: str | None
+
+    def header(self, name: str) -> str | None:
+        values = self.headers.get(name)
+        return values[0] if values else None
+
+
+def read_request(event: Any) -> HttpRequest:
+    """Read method, path, headers and request id from an API Gateway v1/v2 or Function URL event."""
+    if not isinstance(event, dict):
+        raise MalformedEvent("the event is not a JSON object")
+    context = event.get("requestContext")
+    if not isinstance(context, dict):
+        raise MalformedEvent("the event has no requestContext object")
+    if event.get("version") == "2.0":
+        http = context.get("http")
+        method = http.get("method") if isinstance(http, dict) else None
+        path = event.get("rawPath")
+        headers = _v2_headers(event.get("headers"))
+        fmt = EventFormat.HTTP_V2
+    else:
+        method = event.get("httpMethod")
+        path = event.get("path")
+        headers = _v1_headers(event.get("headers"), event.get("multiValueHeaders"))
+        fmt = EventFormat.REST_V1
+    if not isinstance(method, str) or not method:
+        raise MalformedEvent("the event has no HTTP method")
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise MalformedEvent("the event has no path")
+    request_id = context.get("requestId")
+    return HttpRequest(fmt, method, path, headers, request_id if isinstance(request_id, str) else None)
+
+
+def _v1_headers(single: Any, multi: Any) -> dict[str, tuple[str, ...]]:
+    # API Gateway fills both maps from the same request; multiValueHeaders has every occurrence, so it
+    # wins when present. Names are case-insensitive: two spellings of one name are two occurrences.
+    source: dict[str, list[str]] = {}
+    if isinstance(multi, dict) and multi:
+        for name, values in multi.items():
+            if isinstance(values, list):
+                source.setdefault(str(name).lower(), []).extend(v for v in values if isinstance(v, str))
+    elif isinstance(single, dict):
+        for name, value in single.items():
+            if isinstance(value, str):
+                source.setdefault(str(name).lower(), []).append(value)
+    return {name: tuple(values) for name, values in source.items()}
+
+
+def _v2_headers(headers: Any) -> dict[str, tuple[str, ...]]:
+    # v2 has already joined repeated headers with commas; a joined Origin then fails origin parsing,
+    # which is the intended outcome for a repeated Origin.
+    if not isinstance(headers, dict):
+        return {}
+    return {str(k).lower(): (v,) for k, v in headers.items() if isinstance(v, str)}
+
+
+def make_response(
+    fmt: EventFormat, status: int, headers: Mapping[str, str], body: str = ""
+) -> LambdaResponse:
+    """A response the event's source understands, with a text body."""
+    response: LambdaResponse = {
+        "statusCode": status,
+        "headers": dict(headers),
+        "body": body,
+        "isBase64Encoded": False,
+    }
+    if fmt is EventFormat.REST_V1:
+        response["multiValueHeaders"] = {}
+    return response
+
+
+def json_response(fmt: EventFormat, status: int, payload: Any, content_type: str) -> LambdaResponse:
+    body = json.dumps(payload, separators=(",", ":"))
+    return make_response(fmt, status, {"Content-Type": content_type}, body)
+
+
+def merge_headers(response: LambdaResponse, add: Mapping[str, str], vary: tuple[str, ...]) -> None:
+    """Set `add` on a Lambda response in place, dropping any earlier spelling of the same names, and merge
+    `vary` into the response's Vary so each field name appears once.
+
+    Header names are compared case-insensitively across `headers` and `multiValueHeaders`, since API
+    Gateway merges both maps into one response.
+    """
+    headers = response.get("headers")
+    if not isinstance(headers, dict):
+        headers = response["headers"] = {}
+    multi = response.get("multiValueHeaders")
+    multi = multi if isinstance(multi, dict) else {}
+    existing_vary: list[str] = []
+    replaced = {name.lower() for name in add} | {"vary"}
+    for mapping in (headers, multi):
+        for name in [n for n in mapping if n.lower() in replaced]:
+            value = mapping.pop(name)
+            if name.lower() == "vary":
+                existing_vary.extend(value if isinstance(value, list) else [value])
+    headers.update(add)
+    if vary or existing_vary:
+        headers["Vary"] = _merge_vary(existing_vary, vary)
+
+
+def strip_headers(response: LambdaResponse, prefix: str) -> None:
+    """Remove every header whose lowercase name starts with `prefix` (one owner for CORS headers)."""
+    for key in ("headers", "multiValueHeaders"):
+        mapping = response.get(key)
+        if isinstance(mapping, dict):
+            for name in [n for n in mapping if n.lower().startswith(prefix)]:
+                del mapping[name]
+
+
+def _merge_vary(existing: list[str], vary: tuple[str, ...]) -> str:
+    fields: list[str] = []
+    seen: set[str] = set()
+    for item in [*existing, *vary]:
+        for name in item.split(","):
+            name = name.strip()  # noqa: PLW2901
+            if name and name.lower() not in seen:
+                seen.add(name.lower())
+                fields.append(name)
+    if "*" in seen:
+        return "*"
+    return ", ".join(fields)

@@ -1,0 +1,61 @@
+"""Fixtures shared by every tier. Layer code is importable through pytest's `pythonpath` setting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from support.events import load_event as _load_event
+from support.handlers import DEV_ENV, Handler, load_handler
+from support.template import table_properties
+
+TABLE_NAME = "api-test-table"
+
+
+@pytest.fixture(autouse=True)
+def _aws_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may reach AWS: fake credentials, a fixed region, and no endpoint from the developer's shell."""
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
+
+
+@pytest.fixture
+def load_event() -> Callable[..., dict[str, Any]]:
+    """`load_event("items-get-list", method=..., path=..., headers=..., query=..., body=...)`."""
+    return _load_event
+
+
+@pytest.fixture
+def dynamodb_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A moto table created from template.yaml's own definition; TABLE_NAME points at it."""
+    props = table_properties()
+    with mock_aws():
+        table = boto3.resource("dynamodb").create_table(
+            TableName=TABLE_NAME,
+            KeySchema=props["KeySchema"],
+            AttributeDefinitions=props["AttributeDefinitions"],
+            BillingMode=props["BillingMode"],
+            **({"GlobalSecondaryIndexes": props["GlobalSecondaryIndexes"]} if "GlobalSecondaryIndexes" in props else {}),
+        )
+        monkeypatch.setenv("TABLE_NAME", TABLE_NAME)
+        yield table
+
+
+@pytest.fixture
+def cold_start(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Handler]:
+    """`cold_start("items", env=PROD_ENV)`: a fresh handler, imported with that environment (default dev)."""
+
+    def start(function: str, env: dict[str, str] | None = None) -> Handler:
+        for name, value in (env if env is not None else DEV_ENV).items():
+            monkeypatch.setenv(name, value)
+        return load_handler(function)
+
+    return start

@@ -1,0 +1,105 @@
+"""Import a function's handler as Lambda does, and read its responses.
+
+On Lambda each function's CodeUri is the root of its code (/var/task) and the layer is on sys.path. Here
+all functions share one interpreter, so loading a function first forgets the modules of any other
+function (they may share names such as `app`), then imports `app` from that function's folder with the
+given environment. Each load is a fresh cold start: settings are read again.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from support.paths import FUNCTIONS_DIR
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+DEV_ENV = {"STAGE": "dev", "CORS_ALLOWED_ORIGINS": ""}
+ALLOWED_ORIGIN = "https://app.example.com"
+PREVIEW_ORIGIN = "https://pr-42.preview.example.com"
+DISALLOWED_ORIGIN = "https://evil.example.net"
+PROD_ENV = {"STAGE": "prod", "CORS_ALLOWED_ORIGINS": f"{ALLOWED_ORIGIN},https://*.preview.example.com"}
+
+
+def load_handler(function: str) -> Handler:
+    """Cold-start `functions/<function>/app.py` with the current os.environ; return its `handler`."""
+    code_dir = FUNCTIONS_DIR / function
+    for name, module in list(sys.modules.items()):
+        module_file = getattr(module, "__file__", None) or ""
+        if module_file.startswith(str(FUNCTIONS_DIR)) or name == "app":
+            del sys.modules[name]
+    import api_core.settings
+
+    api_core.settings.settings.cache_clear()
+    sys.path.insert(0, str(code_dir))
+    try:
+        module = importlib.import_module("app")
+    finally:
+        sys.path.remove(str(code_dir))
+    return module.handler
+
+
+class LambdaContext:
+    """The attributes of the Lambda context object that the layer and Powertools read."""
+
+    function_name = "test-function"
+    function_version = "$LATEST"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:test-function"
+    aws_request_id = "00000000-0000-0000-0000-000000000000"
+
+    def __init__(self, remaining_ms: int = 10_000) -> None:
+        self._remaining_ms = remaining_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self._remaining_ms
+
+
+@dataclass(frozen=True)
+class Result:
+    """A Lambda HTTP response, read as a client would: header names case-insensitive."""
+
+    raw: dict[str, Any]
+
+    @property
+    def status(self) -> int:
+        return self.raw["statusCode"]
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """Every header, lowercase names; repeated values joined with ', ' as HTTP allows."""
+        merged: dict[str, str] = {}
+        for name, value in (self.raw.get("headers") or {}).items():
+            merged[name.lower()] = value
+        for name, values in (self.raw.get("multiValueHeaders") or {}).items():
+            merged[name.lower()] = ", ".join(values)
+        return merged
+
+    def header_count(self, name: str) -> int:
+        """How many times a header name appears across both header maps (catches duplicates)."""
+        count = sum(1 for n in (self.raw.get("headers") or {}) if n.lower() == name.lower())
+        multi = self.raw.get("multiValueHeaders") or {}
+        return count + sum(len(v) for n, v in multi.items() if n.lower() == name.lower())
+
+    @property
+    def body(self) -> str:
+        return self.raw.get("body") or ""
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def cors_headers(self) -> dict[str, str]:
+        return {k: v for k, v in self.headers.items() if k.startswith("access-control-")}
+
+
+def invoke(handler: Handler, event: dict[str, Any]) -> Result:
+    """Invoke as the Lambda runtime does: the event arrives as parsed JSON, the response must be JSON."""
+    wire_event = json.loads(json.dumps(event))
+    raw = handler(wire_event, LambdaContext())
+    json.dumps(raw)  # a response the runtime could not serialize is a bug in itself
+    return Result(raw)

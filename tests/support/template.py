@@ -1,0 +1,55 @@
+"""Read template.yaml, the single source of truth, including CloudFormation's short-form tags."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import yaml
+
+from support.paths import TEMPLATE_PATH
+
+
+class _CfnLoader(yaml.SafeLoader):
+    pass
+
+
+def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    # !Ref X -> {"Ref": X}; !GetAtt A.B -> {"Fn::GetAtt": [A, B]}; !Sub/!If/... -> {"Fn::Sub": ...}
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    if suffix == "Ref":
+        return {"Ref": value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{suffix}": value}
+
+
+_CfnLoader.add_multi_constructor("!", _tag)
+
+
+def parse_template(text: str) -> dict[str, Any]:
+    return yaml.load(text, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+
+
+@cache
+def _cached() -> dict[str, Any]:
+    return parse_template(TEMPLATE_PATH.read_text())
+
+
+def load_template() -> dict[str, Any]:
+    """template.yaml as a dict (cached; do not mutate)."""
+    return _cached()
+
+
+def table_properties() -> dict[str, Any]:
+    """The DynamoDB table's Properties from template.yaml."""
+    tables = [
+        r["Properties"] for r in load_template()["Resources"].values() if r["Type"] == "AWS::DynamoDB::Table"
+    ]
+    assert len(tables) == 1, "the template is expected to hold exactly one table"
+    return tables[0]
