@@ -7,6 +7,7 @@ from typing import Any
 
 import boto3
 import pytest
+from hypothesis import settings as hypothesis_settings
 from moto import mock_aws
 
 from support.events import load_event as _load_event
@@ -14,6 +15,10 @@ from support.handlers import DEV_ENV, Handler, load_handler
 from support.template import table_properties
 
 TABLE_NAME = "api-test-table"
+
+# Property tests explore the same examples on every run, so a red CI is reproducible on a laptop.
+hypothesis_settings.register_profile("deterministic", derandomize=True, print_blob=True)
+hypothesis_settings.load_profile("deterministic")
 
 
 @pytest.fixture(autouse=True)
