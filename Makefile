@@ -12,6 +12,12 @@ TOOLS := .tools
 UV := $(TOOLS)/uv/bin/uv
 SAM := $(TOOLS)/bin/sam
 VENV_STAMP := .venv/.synced-$(UV_VERSION)
+SAM_PYTHON := $(TOOLS)/uv-tools/aws-sam-cli/bin/python
+# make dev's workers get what Lambda would give them: the layer's packages, and the runtime's boto3.
+LOCAL := .local
+LAYER_PACKAGES := $(LOCAL)/layer-packages/.installed
+LAMBDA_RUNTIME := $(LOCAL)/lambda-runtime/.installed
+BOTO3_PIN := $(shell sed -n 's/.*"\(boto3==[0-9.]*\)".*/\1/p' pyproject.toml)
 
 export SAM_CLI_TELEMETRY := 0
 export UV_PYTHON_DOWNLOADS := never
@@ -21,15 +27,18 @@ export UV_TOOL_DIR := $(CURDIR)/$(TOOLS)/uv-tools
 export UV_TOOL_BIN_DIR := $(CURDIR)/$(TOOLS)/bin
 export PATH := $(CURDIR)/$(TOOLS)/bin:$(PATH)
 
-.PHONY: help dev test lint lock build clean python sam-cli deps browser
+.PHONY: help dev dev-reset test lint lock build clean python sam-cli deps browser
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-dev: deps  ## Serve the API on http://127.0.0.1:3000 (no Docker needed)
-	$(UV) run --locked python -m tools.devserver
+dev: deps sam-cli $(LAYER_PACKAGES) $(LAMBDA_RUNTIME)  ## Serve the API on http://127.0.0.1:3000 (no Docker needed)
+	$(SAM_PYTHON) -m tools.devserver $(ARGS)
 
-test: deps sam-cli browser  ## Run every test tier (unit, handlers, template, browser)
+dev-reset:  ## Forget make dev's local DynamoDB data (it is re-seeded on the next start)
+	rm -f $(LOCAL)/dynamodb.json
+
+test: deps sam-cli browser $(LAYER_PACKAGES) $(LAMBDA_RUNTIME)  ## Run every test tier (unit, handlers, template, browser)
 	$(UV) run --locked pytest
 
 lint: deps  ## ruff over the project
@@ -43,7 +52,7 @@ build: sam-cli python  ## sam build (needs python3.13 on PATH, no Docker)
 	$(SAM) build
 
 clean:  ## Remove build output and local tool installs
-	rm -rf .aws-sam .venv $(TOOLS) .pytest_cache
+	rm -rf .aws-sam .venv $(TOOLS) .pytest_cache $(LOCAL)/layer-packages $(LOCAL)/lambda-runtime
 
 # --- installs: each runs only when its output is missing or stale -------------------------------------
 deps: python $(VENV_STAMP)
@@ -65,5 +74,35 @@ sam-cli: $(SAM)
 $(SAM): $(UV)
 	$(UV) tool install --force --compile-bytecode --python python$(PYTHON_VERSION) aws-sam-cli==$(SAM_CLI_VERSION)
 
+$(LAYER_PACKAGES): layers/api_core/requirements.txt | $(UV) python
+	rm -rf $(LOCAL)/layer-packages
+	$(UV) pip install --quiet --python python$(PYTHON_VERSION) --target $(LOCAL)/layer-packages -r $<
+	touch $@
+
+$(LAMBDA_RUNTIME): pyproject.toml | $(UV) python
+	rm -rf $(LOCAL)/lambda-runtime
+	$(UV) pip install --quiet --python python$(PYTHON_VERSION) --target $(LOCAL)/lambda-runtime "$(BOTO3_PIN)"
+	touch $@
+
 browser:  ## Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser)
 	@bash tools/ensure-chromium.sh
+
+# --- deploy (issue 6): these need AWS credentials; none needs Docker --------------------------------
+# The layer is built for ARCHITECTURE (layers/api_core/Makefile). It must match the template's
+# Architecture parameter: for arm64, also put Architecture=arm64 in samconfig.toml's parameter_overrides.
+ARCHITECTURE ?= x86_64
+export ARCHITECTURE
+CHECK_PROD_ORIGINS = python$(PYTHON_VERSION) tools/check-prod-origins.py $(if $(ALLOWED_ORIGINS),--allowed-origins '$(ALLOWED_ORIGINS)')
+
+.PHONY: deploy deploy-prod check-prod-origins
+
+deploy: build  ## sam build, then sam deploy of the dev stack ([default] in samconfig.toml; AWS credentials)
+	$(SAM) deploy
+
+deploy-prod: check-prod-origins  ## Refuse unless AllowedOrigins is explicit, then build and deploy prod (AWS credentials)
+	$(MAKE) --no-print-directory build
+	$(SAM) deploy --config-env prod \
+	  $(if $(ALLOWED_ORIGINS),--parameter-overrides "$$($(CHECK_PROD_ORIGINS) --print-overrides)")
+
+check-prod-origins: python  ## Check prod's AllowedOrigins (samconfig.toml, or ALLOWED_ORIGINS=...) offline
+	@$(CHECK_PROD_ORIGINS)

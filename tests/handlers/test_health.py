@@ -1,5 +1,7 @@
 """The health function, end to end through its handler with the events in events/."""
 
+import pytest
+from api_core.settings import ConfigError
 from support.handlers import DEV_ENV, PROD_ENV, invoke
 
 
@@ -40,3 +42,9 @@ def test_health_refuses_writes_with_405_and_allow(cold_start, load_event):
     assert result.headers["allow"] == "GET"
     assert result.headers["content-type"] == "application/problem+json"
     assert result.json()["status"] == 405
+
+
+def test_health_refuses_to_start_on_an_unsafe_prod_origin_list_too(cold_start):
+    # health overrides CORS in code, but a misconfigured stack must fail in every function
+    with pytest.raises(ConfigError, match="CORS_ALLOWED_ORIGINS"):
+        cold_start("health", {"STAGE": "prod", "CORS_ALLOWED_ORIGINS": "*"})

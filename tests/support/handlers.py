@@ -8,6 +8,7 @@ given environment. Each load is a fresh cold start: settings are read again.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import json
 import sys
@@ -36,6 +37,10 @@ def load_handler(function: str) -> Handler:
     import api_core.settings
 
     api_core.settings.settings.cache_clear()
+    api_core.settings.environment_cors_policy.cache_clear()
+    # A new Lambda process starts with no event loop; Mangum takes the thread's current one at import.
+    # Other tests (Playwright's sync API) may leave a closed loop behind, so start from a fresh one.
+    asyncio.set_event_loop(asyncio.new_event_loop())
     sys.path.insert(0, str(code_dir))
     try:
         module = importlib.import_module("app")

@@ -5,6 +5,13 @@
 - `api_core.cors`: the CORS policy (pure), and `python -m api_core.cors explain`.
 - `api_core.settings`: environment read once at cold start, errors that name the variable.
 - `api_core.problems`: RFC 9457 problem details, the one error format.
+- `api_core.errors`: errors business logic raises by meaning (NotFound, Conflict, PreconditionFailed...).
+- `api_core.resources`: REST helpers for routes: Location/Link URLs from the event, ETag and If-Match,
+  201/204/304 helpers, list and header parameters, `list_response`.
+- `api_core.pagination`: page-number and cursor pagination, pure (bodies, Link header, cursors).
+- `api_core.dynamo`: the single table: collections, counters, conditional writes, listing.
+- `api_core.idempotency`: Idempotency-Key for creates, on Powertools' idempotency utility.
+- `api_core.ids`: time-ordered ids (UUIDv7) and timestamps.
 
 Nothing is imported here, so that a function imports only the pieces its code path needs.
 """

@@ -45,7 +45,7 @@ from api_core.problems import (
     problem_body,
 )
 from api_core.routes import RouteTable
-from api_core.settings import cors_policy_from_settings, settings
+from api_core.settings import environment_cors_policy
 
 LambdaHandler = Callable[[dict[str, Any], Any], LambdaResponse]
 # Without this, Mangum base64-encodes problem+json bodies, which API Gateway then passes through as-is.
@@ -58,7 +58,7 @@ def create_handler(app: Any, *, cors: CorsPolicy | None = None) -> LambdaHandler
 
     `cors` overrides the environment-driven policy for this function only, e.g. `CorsPolicy.public()`.
     """
-    policy = cors if cors is not None else cors_policy_from_settings(settings())
+    policy = cors if cors is not None else environment_cors_policy()
     return _CorsLambdaHandler(
         policy=policy,
         routes=RouteTable.from_app(app),

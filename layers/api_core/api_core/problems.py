@@ -20,6 +20,14 @@ TYPE_VALIDATION = "urn:problem-type:validation-error"
 TYPE_MALFORMED_JSON = "urn:problem-type:malformed-json"
 TYPE_MALFORMED_EVENT = "urn:problem-type:malformed-event"
 TYPE_INTERNAL = "urn:problem-type:internal-error"
+TYPE_NOT_FOUND = "urn:problem-type:not-found"
+TYPE_CONFLICT = "urn:problem-type:conflict"
+TYPE_PRECONDITION_FAILED = "urn:problem-type:precondition-failed"
+TYPE_BAD_CURSOR = "urn:problem-type:bad-cursor"
+TYPE_PAGE_WINDOW = "urn:problem-type:page-window-exceeded"
+TYPE_PAGINATION_STYLE = "urn:problem-type:pagination-style-conflict"
+TYPE_IDEMPOTENCY_KEY_REUSED = "urn:problem-type:idempotency-key-reused"
+TYPE_REQUEST_IN_PROGRESS = "urn:problem-type:request-in-progress"
 
 
 class Problem(Exception):  # noqa: N818 - it is an HTTP problem, not an "error" of the code

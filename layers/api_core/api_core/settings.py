@@ -79,6 +79,12 @@ def settings() -> Settings:
     return load_settings()
 
 
+@cache
+def environment_cors_policy() -> CorsPolicy:
+    """The environment-driven CORS policy, built and validated once per process (at cold start)."""
+    return cors_policy_from_settings(settings())
+
+
 def required_env(name: str, environ: Mapping[str, str] = os.environ) -> str:
     """A function-specific variable that must be set, such as TABLE_NAME."""
     return _required(environ, name)

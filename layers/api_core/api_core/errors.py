@@ -1,0 +1,104 @@
+"""Errors that business logic raises, each already bound to its problem type and status.
+
+Logic modules raise these by meaning (`NotFound`, `Conflict`, ...) and never build HTTP responses; the
+one `Problem` handler registered by `api_core.app_factory.create_app` turns each into problem+json.
+Extra keyword arguments become extension members of the problem body.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from api_core.problems import (
+    TYPE_BAD_CURSOR,
+    TYPE_CONFLICT,
+    TYPE_IDEMPOTENCY_KEY_REUSED,
+    TYPE_NOT_FOUND,
+    TYPE_PAGE_WINDOW,
+    TYPE_PAGINATION_STYLE,
+    TYPE_PRECONDITION_FAILED,
+    TYPE_REQUEST_IN_PROGRESS,
+    TYPE_VALIDATION,
+    Problem,
+)
+
+
+class DomainError(Problem):
+    """Base of the errors below: subclasses fix `status` and `type`, callers give the detail."""
+
+    status_code: ClassVar[int] = 400
+    problem_type: ClassVar[str] = "about:blank"
+
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None, **extensions: Any) -> None:
+        super().__init__(self.status_code, detail, type=self.problem_type, headers=headers, **extensions)
+
+
+class NotFound(DomainError):
+    """No resource with that id (or its parent does not exist)."""
+
+    status_code = 404
+    problem_type = TYPE_NOT_FOUND
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state, e.g. a second user with the same email."""
+
+    status_code = 409
+    problem_type = TYPE_CONFLICT
+
+
+class PreconditionFailed(DomainError):
+    """If-Match named a version that is no longer current: someone else wrote first."""
+
+    status_code = 412
+    problem_type = TYPE_PRECONDITION_FAILED
+
+
+class InvalidField(DomainError):
+    """A field is well-formed but refers to something that does not exist (e.g. an unknown item_id).
+
+    Answered as 422 in the same shape as FastAPI's validation errors, so clients need one parser.
+    """
+
+    status_code = 422
+    problem_type = TYPE_VALIDATION
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(
+            f"invalid fields: {field}", errors=[{"field": field, "message": message, "type": "reference"}]
+        )
+
+
+class BadCursor(DomainError):
+    """The pagination cursor is malformed, or was issued for another collection or query."""
+
+    status_code = 400
+    problem_type = TYPE_BAD_CURSOR
+
+
+class PageWindowExceeded(DomainError):
+    """page * per_page is past the deepest page served by page numbers; the cursor style has no limit."""
+
+    status_code = 400
+    problem_type = TYPE_PAGE_WINDOW
+
+
+class PaginationStyleConflict(DomainError):
+    """Both page-number (page, per_page) and cursor (limit, cursor) parameters were given."""
+
+    status_code = 400
+    problem_type = TYPE_PAGINATION_STYLE
+
+
+class IdempotencyKeyReused(DomainError):
+    """The Idempotency-Key was already used with a different request body."""
+
+    status_code = 422
+    problem_type = TYPE_IDEMPOTENCY_KEY_REUSED
+
+
+class RequestInProgress(DomainError):
+    """A request with the same Idempotency-Key is still being processed."""
+
+    status_code = 409
+    problem_type = TYPE_REQUEST_IN_PROGRESS

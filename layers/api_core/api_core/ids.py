@@ -1,0 +1,44 @@
+"""Server-assigned ids and timestamps for stored resources."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+
+_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\Z")
+_lock = threading.Lock()
+_last = 0  # (unix ms << 12) | counter of the last id made by this process
+
+
+def new_id() -> str:
+    """A new UUIDv7 (RFC 9562), lowercase: ids sort by creation time as plain strings.
+
+    Sorting by creation is what keeps page-number pagination stable: a record created while a client is
+    paging lands after every existing one instead of shifting them. Within one process ids are strictly
+    increasing (the 12-bit `rand_a` field is a counter within the millisecond, RFC 9562 section 6.2,
+    method 3); across Lambda instances, ids made in the same millisecond have no defined order.
+    """
+    global _last  # noqa: PLW0603 - one counter per process is the point
+    with _lock:
+        candidate = (time.time_ns() // 1_000_000) << 12
+        # Same millisecond, or the clock stepped back: keep counting up so ids never go backwards.
+        _last = max(candidate, _last + 1)
+        stamp = _last
+    unix_ms, counter = stamp >> 12, stamp & 0xFFF
+    random_bits = int.from_bytes(os.urandom(8)) & ((1 << 62) - 1)
+    value = (unix_ms << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62) | random_bits
+    return str(uuid.UUID(int=value))
+
+
+def is_id(text: str) -> bool:
+    """True if `text` has the shape of an id made by `new_id` (checked before using it in a key)."""
+    return _ID.match(text) is not None
+
+
+def utc_now() -> str:
+    """The current time as ISO 8601 UTC with milliseconds, e.g. `2026-11-05T12:34:56.789Z`."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,0 +1,227 @@
+"""REST conventions for a resource: URLs the client can follow, statuses, ETags and list responses.
+
+Used from routes, e.g.:
+
+    @app.post("/api/v1/things", status_code=201)
+    async def create_thing(request: Request, response: Response, body: ThingIn) -> Thing:
+        thing = service.create(body)
+        created(request, response, thing.id, version=thing.version)   # Location + ETag
+        return thing
+
+URLs are built from the Lambda event, so they work for the client that made the request: behind the
+default execute-api URL the path carries the stage (`https://abc.execute-api.../dev/api/v1/things/1`),
+behind a custom domain it does not (`https://api.example.com/api/v1/things/1`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import Depends, Header, Query, Request, Response
+
+from api_core.idempotency import IdempotencyKey
+from api_core.pagination import (
+    MAX_PER_PAGE,
+    CursorBody,
+    Listing,
+    ListRequest,
+    PageBody,
+    link_header,
+    list_request,
+    listing_body,
+    listing_links,
+)
+
+_ENTITY_TAG = re.compile(r'\s*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|\Z)')
+_VERSION_TAG = re.compile(r"v([1-9][0-9]{0,17})\Z")
+MAX_SEARCH_LENGTH = 100
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+
+
+# -- URLs -----------------------------------------------------------------------------------------------
+def base_url_from_event(event: Mapping[str, Any], app_path: str) -> str | None:
+    """`scheme://host[/stage]` the client used, read from an API Gateway event, or None if it can't tell.
+
+    `app_path` is the path the app routed (`/api/v1/items`). A REST (v1) event's `requestContext.path` is
+    the path the client sent: with the stage in front behind execute-api (`/dev/api/v1/items`), without
+    it behind a custom domain; whatever precedes `app_path` there is the prefix to keep.
+    """
+    headers = _event_headers(event)
+    context = event.get("requestContext") or {}
+    host = headers.get("host") or context.get("domainName")
+    if not isinstance(host, str) or not host:
+        return None
+    proto = headers.get("x-forwarded-proto", "https").split(",")[0].strip().lower()
+    scheme = proto if proto in ("http", "https") else "https"
+    client_path = context.get("path") if event.get("version") != "2.0" else event.get("rawPath")
+    prefix = ""
+    if isinstance(client_path, str) and client_path.endswith(app_path):
+        prefix = client_path[: len(client_path) - len(app_path)].rstrip("/")
+    return f"{scheme}://{host}{prefix}"
+
+
+def _event_headers(event: Mapping[str, Any]) -> dict[str, str]:
+    # Lowercase names; for a repeated header the first value (v1 multiValueHeaders, else headers).
+    headers: dict[str, str] = {}
+    multi = event.get("multiValueHeaders")
+    if isinstance(multi, Mapping):
+        for name, values in multi.items():
+            if isinstance(values, list) and values and isinstance(values[0], str):
+                headers.setdefault(str(name).lower(), values[0])
+    single = event.get("headers")
+    if isinstance(single, Mapping):
+        for name, value in single.items():
+            if isinstance(value, str):
+                headers.setdefault(str(name).lower(), value)
+    return headers
+
+
+def base_url(request: Request) -> str:
+    """`scheme://host[/stage]` for this request (from the Lambda event, else from the ASGI request)."""
+    event = request.scope.get("aws.event")
+    found = base_url_from_event(event, request.url.path) if isinstance(event, Mapping) else None
+    return found or str(request.base_url).rstrip("/")
+
+
+def url_for_path(request: Request, path: str, query: Mapping[str, str] | None = None) -> str:
+    """An absolute URL for an app path (`/api/v1/items/42`), valid for the client of `request`."""
+    url = base_url(request) + quote(path, safe="/:@!$&'()*+,;=-._~")
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def current_url(request: Request, replace: Mapping[str, str | None] | None = None) -> str:
+    """This request's URL with some query parameters replaced (None removes one), others kept."""
+    replace = replace or {}
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in replace]
+    added = [(k, v) for k, v in replace.items() if v is not None]
+    query = urlencode(kept + added)
+    url = url_for_path(request, request.url.path)
+    return f"{url}?{query}" if query else url
+
+
+def member_url(request: Request, member_id: str) -> str:
+    """The URL of a member of the collection this request addresses: `<this path>/<member_id>`."""
+    return url_for_path(request, f"{request.url.path.rstrip('/')}/{member_id}")
+
+
+# -- statuses -------------------------------------------------------------------------------------------
+def created(request: Request, response: Response, member_id: str, *, version: int | None = None) -> None:
+    """For a POST to a collection (route declared with `status_code=201`): `Location` of the new member,
+    and its `ETag` when `version` is given."""
+    response.headers["Location"] = member_url(request, member_id)
+    if version is not None:
+        response.headers["ETag"] = etag(version)
+
+
+def no_content() -> Response:
+    """204 with no body, for DELETE."""
+    return Response(status_code=204)
+
+
+def not_modified(version: int) -> Response:
+    """304 for a GET whose If-None-Match matched: no body, the current ETag."""
+    return Response(status_code=304, headers={"ETag": etag(version)})
+
+
+# -- ETags ----------------------------------------------------------------------------------------------
+def etag(version: int) -> str:
+    """The strong ETag of a stored record's version: `"v3"`."""
+    return f'"v{version}"'
+
+
+def parse_entity_tags(value: str) -> list[tuple[bool, str]] | None:
+    """An If-Match / If-None-Match list as (weak, opaque-tag) pairs; None if it is not a valid list."""
+    tags: list[tuple[bool, str]] = []
+    position = 0
+    text = value.strip()
+    while position < len(text):
+        match = _ENTITY_TAG.match(text, position)
+        if match is None:
+            return None
+        tags.append((match.group(1) is not None, match.group(2)))
+        position = match.end()
+    return tags or None
+
+
+def if_match_versions(value: str | None) -> frozenset[int] | None:
+    """The versions an `If-Match` header allows a write to replace.
+
+    None when there is no condition (header absent, or `*`: the record must merely exist). Strong
+    comparison (RFC 9110 13.1.1): weak tags and tags this API never issued match nothing, so a header
+    naming only those yields an empty set and the write fails with 412.
+    """
+    if value is None or value.strip() == "*":
+        return None
+    versions = set()
+    for weak, tag in parse_entity_tags(value) or []:
+        match = _VERSION_TAG.match(tag)
+        if not weak and match:
+            versions.add(int(match.group(1)))
+    return frozenset(versions)
+
+
+def none_match(value: str | None, version: int) -> bool:
+    """True when `If-None-Match` matches the current version (weak comparison): answer 304."""
+    if value is None:
+        return False
+    if value.strip() == "*":
+        return True
+    return any(tag == f"v{version}" for _, tag in parse_entity_tags(value) or [])
+
+
+# -- dependencies ---------------------------------------------------------------------------------------
+def _list_params(
+    page: Annotated[int | None, Query(ge=1, description="page number, from 1")] = None,
+    per_page: Annotated[int | None, Query(ge=1, le=MAX_PER_PAGE, description="items per page")] = None,
+    limit: Annotated[int | None, Query(ge=1, le=MAX_PER_PAGE, description="cursor style: page size")] = None,
+    cursor: Annotated[str | None, Query(description="cursor style: next_cursor of the previous page")] = None,
+    search: Annotated[
+        str | None, Query(max_length=MAX_SEARCH_LENGTH, description="case-insensitive substring of name")
+    ] = None,
+) -> ListRequest:
+    return list_request(page=page, per_page=per_page, limit=limit, cursor=cursor, search=search)
+
+
+ListParams = Annotated[ListRequest, Depends(_list_params)]
+"""A route parameter for `?page&per_page&search` or `?limit&cursor&search`; out-of-range values are 422."""
+
+
+def _if_match(if_match: Annotated[str | None, Header()] = None) -> frozenset[int] | None:
+    return if_match_versions(if_match)
+
+
+IfMatch = Annotated[frozenset[int] | None, Depends(_if_match)]
+"""A route parameter: the versions `If-Match` allows (see `if_match_versions`)."""
+
+IfNoneMatch = Annotated[str | None, Header()]
+"""A route parameter: the raw `If-None-Match` header, for `none_match`."""
+
+
+def _idempotency_key(
+    request: Request,
+    idempotency_key: Annotated[
+        str | None, Header(min_length=1, max_length=MAX_IDEMPOTENCY_KEY_LENGTH, pattern=r"^[\x21-\x7e]+$")
+    ] = None,
+) -> IdempotencyKey | None:
+    if idempotency_key is None:
+        return None
+    return IdempotencyKey(idempotency_key, request.scope.get("aws.context"))
+
+
+IdempotencyKeyHeader = Annotated[IdempotencyKey | None, Depends(_idempotency_key)]
+"""A route parameter: the `Idempotency-Key` header (1-255 visible ASCII characters), if sent."""
+
+
+# -- lists ----------------------------------------------------------------------------------------------
+def list_response[T](
+    request: Request, response: Response, listing: Listing[T]
+) -> PageBody[T] | CursorBody[T]:
+    """The body for a listing, and its `Link` (RFC 8288) and `X-Total-Count` headers on `response`."""
+    links = listing_links(listing, lambda replace: current_url(request, replace))
+    response.headers["Link"] = link_header(links)
+    if listing.total is not None:
+        response.headers["X-Total-Count"] = str(listing.total)
+    return listing_body(listing)

@@ -1,0 +1,215 @@
+"""`make dev`: SAM's emulator in front of Docker-free workers. Started as a subprocess, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from support.devserver import port_is_free, request, start_devserver
+from support.handlers import load_handler, invoke
+from support.paths import LAYER_DIR, ROOT
+
+pytestmark = pytest.mark.devserver
+
+
+@pytest.fixture(scope="module")
+def dev(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("dev")
+    (tmp / "records").mkdir()
+    server = start_devserver(tmp, "--record", str(tmp / "records"))
+    yield server, tmp / "records"
+    server.stop()
+
+
+def records(folder: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
+
+
+def test_banner_lists_routes_stage_cors_and_demo(dev):
+    server, _ = dev
+    log = server.log()
+    assert "Stage dev, CORS dev reflection" in log
+    assert f"{server.url}/api/v1/health" in log and "HealthFunction" in log
+    assert f"{server.url}/api/v1/users/{{user_id}}/orders/{{order_id}}" in log
+    assert server.demo_url in log
+
+
+@pytest.mark.parametrize(
+    ("method", "headers"),
+    [
+        ("GET", {"Origin": "http://localhost:5173"}),
+        ("OPTIONS", {"Origin": "http://localhost:5173", "Access-Control-Request-Method": "GET"}),
+        ("GET", {}),
+    ],
+)
+def test_local_api_answers_exactly_what_the_handler_gives_for_the_same_event(dev, monkeypatch, method, headers):
+    # GIVEN make dev running, recording the events SAM's emulator builds
+    server, folder = dev
+    before = len(records(folder))
+    # WHEN a request goes through the local API
+    reply = request(f"{server.url}/api/v1/health", method, headers)
+    # THEN it reached the function (even the preflight), and the HTTP answer is what the handler itself
+    # returns when invoked directly with that very event
+    new = records(folder)[before:]
+    assert len(new) == 1 and new[0]["function"] == "HealthFunction"
+    event = new[0]["event"]
+    assert event["httpMethod"] == method and event["resource"] == "/api/v1/health"
+    monkeypatch.setenv("STAGE", "dev")
+    monkeypatch.setenv("CORS_ALLOWED_ORIGINS", "")
+    direct = invoke(load_handler("health"), event)
+    assert reply.status == direct.status
+    assert reply.body == direct.body
+    for name, value in direct.headers.items():
+        if name != "x-request-id":  # SAM gives each event its own request id
+            assert reply.headers[name] == value, name
+    assert reply.headers["x-request-id"] == event["requestContext"]["requestId"]
+
+
+def test_each_request_is_logged_with_method_path_status_duration_function(dev):
+    server, _ = dev
+    request(f"{server.url}/api/v1/health")
+    time.sleep(0.2)
+    lines = [line for line in server.log().splitlines() if line.startswith("GET ") and "/api/v1/health" in line]
+    assert lines, server.log()
+    parts = lines[-1].split()
+    assert parts[:3] == ["GET", "/api/v1/health", "200"]
+    assert parts[4] == "ms" and float(parts[3]) > 0
+    assert parts[5] == "HealthFunction"
+
+
+def test_workers_see_only_their_code_layers_and_boto3(dev):
+    # The health handler runs in a worker started with -I -S: no site-packages of any venv.
+    server, folder = dev
+    reply = request(f"{server.url}/api/v1/health")
+    assert reply.status == 200
+    assert "site-packages" not in server.log()
+
+
+def test_port_taken_is_one_clear_message_and_a_non_zero_exit(dev, tmp_path):
+    server, _ = dev
+    blocked = start_devserver(tmp_path, "--port", str(server.port), wait=False)
+    code = blocked.process.wait(timeout=60)
+    assert code == 1
+    assert f"port {server.port} on 127.0.0.1 is already in use" in blocked.log()
+    assert "Traceback" not in blocked.log()
+
+
+def test_template_that_does_not_parse(tmp_path):
+    template = tmp_path / "template.yaml"
+    template.write_text("Resources: [unclosed\n")
+    server = start_devserver(tmp_path, "--template", str(template), wait=False)
+    assert server.process.wait(timeout=60) == 1
+    assert "template.yaml cannot be read" in server.log()
+    assert "Traceback" not in server.log()
+
+
+FAULTS = {
+    "broken": "raise RuntimeError('missing configuration at import')\n",
+    "slow": "import time\n\ndef handler(event, context):\n    if event['path'].endswith('/fast'):\n        return {'statusCode': 200, 'body': 'fast'}\n    time.sleep(5)\n",
+    "malformed": "def handler(event, context):\n    return 'not a Lambda proxy response'\n",
+    "live": "def handler(event, context):\n    return {'statusCode': 200, 'body': 'version 1'}\n",
+}
+
+
+def fault_template(tmp_path: Path, functions: list[str]) -> Path:
+    """A template with small raw functions (no layer needed), CodeUri in tmp_path. JSON is valid YAML."""
+    resources: dict = {"Api": {"Type": "AWS::Serverless::Api", "Properties": {"StageName": "dev"}}}
+    for name in functions:
+        code = tmp_path / name
+        code.mkdir()
+        source = FAULTS[name] + ("def handler(event, context):\n    pass\n" if name == "broken" else "")
+        (code / "app.py").write_text(source)
+        route = {"RestApiId": {"Ref": "Api"}, "Path": f"/{name}/{{proxy+}}", "Method": "ANY"}
+        resources[f"{name.capitalize()}Function"] = {
+            "Type": "AWS::Serverless::Function",
+            "Properties": {
+                "CodeUri": str(code), "Handler": "app.handler", "Runtime": "python3.13", "Timeout": 1,
+                "Events": {"Any": {"Type": "Api", "Properties": route}},
+            },
+        }
+    resources["Table"] = {
+        "Type": "AWS::DynamoDB::Table",
+        "Properties": {
+            "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": "PK", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"}],
+        },
+    }
+    template = tmp_path / "template.yaml"
+    template.write_text(json.dumps({"Transform": "AWS::Serverless-2016-10-31", "Resources": resources}, indent=1))
+    return template
+
+
+def test_handler_failing_at_import_is_one_clear_message(tmp_path):
+    server = start_devserver(tmp_path, "--template", str(fault_template(tmp_path, ["broken"])), "--no-seed", wait=False)
+    assert server.process.wait(timeout=60) == 1
+    assert "BrokenFunction: app.handler failed to import: missing configuration at import" in server.log()
+
+
+def test_timeout_gives_502_and_the_worker_is_replaced(tmp_path):
+    server = start_devserver(tmp_path, "--template", str(fault_template(tmp_path, ["slow"])), "--no-seed")
+    try:
+        started = time.monotonic()
+        assert request(f"{server.url}/slow/wait").status == 502
+        assert time.monotonic() - started < 4  # the 1 s Timeout is enforced, not the 5 s sleep
+        assert "timed out after 1 s" in server.log()
+        assert request(f"{server.url}/slow/fast").body == "fast"
+    finally:
+        assert server.stop() == 0
+
+
+def test_malformed_handler_response_gives_502(tmp_path):
+    server = start_devserver(tmp_path, "--template", str(fault_template(tmp_path, ["malformed"])), "--no-seed")
+    try:
+        assert request(f"{server.url}/malformed/x").status == 502
+    finally:
+        server.stop()
+
+
+def test_code_changes_apply_without_a_restart(tmp_path):
+    server = start_devserver(tmp_path, "--template", str(fault_template(tmp_path, ["live"])), "--no-seed")
+    try:
+        assert request(f"{server.url}/live/x").body == "version 1"
+        time.sleep(0.05)  # mtime granularity
+        app = tmp_path / "live" / "app.py"
+        app.write_text(app.read_text().replace("version 1", "version 2"))
+        assert request(f"{server.url}/live/x").body == "version 2"
+    finally:
+        server.stop()
+
+
+def test_ctrl_c_leaves_no_process_or_port_behind(tmp_path):
+    server = start_devserver(tmp_path, "--template", str(fault_template(tmp_path, ["live"])), "--no-seed")
+    assert request(f"{server.url}/live/x").status == 200
+    moto_line = next(line for line in server.log().splitlines() if line.startswith("DynamoDB: moto on"))
+    moto_port = int(moto_line.split("http://127.0.0.1:")[1].split(",")[0])
+    assert server.stop() == 0
+    time.sleep(0.5)
+    for port in (server.port, server.demo_port, moto_port):
+        assert port_is_free(port), port
+    assert not list(Path("/proc").glob("*/cmdline")) or not any(
+        str(tmp_path) in p.read_text(errors="ignore") for p in Path("/proc").glob("[0-9]*/cmdline") if _readable(p)
+    )
+
+
+def _readable(path: Path) -> bool:
+    try:
+        path.read_text(errors="ignore")
+    except OSError:
+        return False
+    return True
+
+
+def test_layer_source_is_what_workers_import():
+    # The worker imports the layer from its source folder (reload-friendly), like /opt/python on Lambda.
+    assert (LAYER_DIR / "api_core" / "lambda_handler.py").is_file()
+    assert (ROOT / ".local" / "layer-packages" / "fastapi").is_dir()
+
+
+def test_each_request_gets_its_own_request_id(dev):
+    server, _ = dev
+    first = request(f"{server.url}/api/v1/health").headers["x-request-id"]
+    second = request(f"{server.url}/api/v1/health").headers["x-request-id"]
+    assert first != second

@@ -1,0 +1,100 @@
+"""tools/check-prod-origins.py and `make deploy-prod`: refuse a prod deploy open to every origin early."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from support.paths import ROOT
+
+SCRIPT = ROOT / "tools" / "check-prod-origins.py"
+
+
+def write_config(tmp_path: Path, overrides: str | None) -> Path:
+    config = tmp_path / "samconfig.toml"
+    line = f"parameter_overrides = {json.dumps(overrides)}\n"  # a JSON string is a TOML basic string
+    body = 'version = 0.1\n[prod.deploy.parameters]\ncapabilities = "CAPABILITY_IAM"\n'
+    config.write_text(body + (line if overrides is not None else ""))
+    return config
+
+
+def check(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args], capture_output=True, text=True, check=False
+    )
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        "Stage=prod AllowedOrigins=https://app.example.com",
+        "Stage=prod AllowedOrigins=https://app.example.com,https://*.preview.example.com",
+        "Stage=prod AllowedOrigins=http://localhost:5173",
+    ],
+)
+def test_explicit_origins_pass(tmp_path: Path, overrides: str):
+    result = check("--config", str(write_config(tmp_path, overrides)))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        (None, "not set"),
+        ("Stage=prod", "not set"),
+        ("Stage=prod AllowedOrigins=", "empty"),
+        ("Stage=prod AllowedOrigins=*", "wildcard"),
+        ("Stage=prod AllowedOrigins=https://app.example.com,*", "wildcard"),
+        ("Stage=prod AllowedOrigins=https://*", "wildcard"),
+        ("Stage=prod AllowedOrigins=https://app.example.com,", "wildcard or an empty entry"),
+        ("Stage=prod AllowedOrigins=https://app.example.com/", "not an origin"),
+    ],
+)
+def test_unset_empty_or_wildcard_origins_are_refused_with_a_message(
+    tmp_path: Path, overrides: str | None, reason: str
+):
+    result = check("--config", str(write_config(tmp_path, overrides)))
+    assert result.returncode == 1
+    assert result.stderr.startswith("Refusing to deploy prod:")
+    assert reason in result.stderr
+    assert "ALLOWED_ORIGINS=" in result.stderr  # says how to fix it
+
+
+def test_command_line_origins_replace_the_config_and_keep_the_other_overrides(tmp_path: Path):
+    config = write_config(tmp_path, 'Stage=prod AllowedOrigins="*" Architecture=arm64')
+    assert check("--config", str(config)).returncode == 1
+    result = check("--config", str(config), "--allowed-origins", "https://a.example.com", "--print-overrides")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == 'Stage="prod" AllowedOrigins="https://a.example.com" Architecture="arm64"'
+
+
+def test_the_repository_prod_config_passes():
+    assert check().returncode == 0
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_deploy_prod_refuses_before_sam_runs(tmp_path: Path):
+    # GIVEN a "SAM" that records being called
+    marker = tmp_path / "sam-ran"
+    fake_sam = tmp_path / "sam"
+    fake_sam.write_text(f"#!/bin/sh\ntouch {marker}\n")
+    fake_sam.chmod(0o755)
+    # WHEN deploy-prod is asked for a wildcard origin list
+    result = subprocess.run(
+        ["make", "--no-print-directory", "deploy-prod", "ALLOWED_ORIGINS=*", f"SAM={fake_sam}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "MAKEFLAGS": ""},
+    )
+    # THEN make fails with the script's message, and SAM never ran (nothing built or uploaded)
+    assert result.returncode != 0
+    assert "Refusing to deploy prod" in result.stderr
+    assert not marker.exists()

@@ -1,0 +1,136 @@
+"""URL building from events (execute-api with the stage, custom domains without), ETags, ids."""
+
+from __future__ import annotations
+
+import pytest
+from api_core.ids import is_id, new_id, utc_now
+from api_core.resources import (
+    base_url_from_event,
+    etag,
+    if_match_versions,
+    none_match,
+    parse_entity_tags,
+)
+
+APP_PATH = "/api/v1/items/42"
+
+
+def custom_domain(event, host="api.example.com", base_path=""):
+    """What API Gateway sends through a custom domain: that Host, and a path without the stage."""
+    event["headers"]["Host"] = host
+    event["multiValueHeaders"]["Host"] = [host]
+    event["requestContext"]["domainName"] = host
+    event["requestContext"]["path"] = f"{base_path}{event['path']}"
+    return event
+
+
+# -- base URL -------------------------------------------------------------------------------------------
+def test_behind_execute_api_the_url_keeps_the_stage(load_event):
+    event = load_event("items-get-one", path=APP_PATH)
+    assert event["requestContext"]["path"] == f"/dev{APP_PATH}"
+    assert (
+        base_url_from_event(event, APP_PATH) == "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/dev"
+    )
+
+
+def test_behind_a_custom_domain_there_is_no_stage(load_event):
+    event = custom_domain(load_event("items-get-one", path=APP_PATH))
+    assert base_url_from_event(event, APP_PATH) == "https://api.example.com"
+
+
+def test_a_custom_domain_base_path_mapping_is_kept(load_event):
+    event = custom_domain(load_event("items-get-one", path=APP_PATH), base_path="/shop")
+    assert base_url_from_event(event, APP_PATH) == "https://api.example.com/shop"
+
+
+def test_the_stage_is_whatever_the_event_says(load_event):
+    event = load_event("items-get-one", path=APP_PATH)
+    event["requestContext"]["path"] = f"/prod{APP_PATH}"
+    assert (
+        base_url_from_event(event, APP_PATH) == "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod"
+    )
+
+
+def test_a_local_http_server_keeps_its_scheme_and_port(load_event):
+    event = load_event(
+        "items-get-one", path=APP_PATH, headers={"Host": "127.0.0.1:3000", "X-Forwarded-Proto": "http"}
+    )
+    event["requestContext"]["path"] = APP_PATH
+    assert base_url_from_event(event, APP_PATH) == "http://127.0.0.1:3000"
+
+
+def test_an_unknown_forwarded_proto_falls_back_to_https(load_event):
+    event = load_event("items-get-one", path=APP_PATH, headers={"X-Forwarded-Proto": "javascript"})
+    assert base_url_from_event(event, APP_PATH).startswith("https://")
+
+
+def test_without_host_header_the_domain_name_is_used(load_event):
+    event = load_event("items-get-one", path=APP_PATH, headers={"Host": None})
+    assert (
+        base_url_from_event(event, APP_PATH) == "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/dev"
+    )
+
+
+def test_without_any_host_there_is_no_base_url(load_event):
+    event = load_event("items-get-one", path=APP_PATH, headers={"Host": None})
+    del event["requestContext"]["domainName"]
+    assert base_url_from_event(event, APP_PATH) is None
+
+
+def test_a_v2_event_uses_its_raw_path(load_event):
+    event = load_event("items-v2-get-list-allowed-origin")
+    assert base_url_from_event(event, event["rawPath"]) == f"https://{event['headers']['host']}"
+
+
+# -- ETags ----------------------------------------------------------------------------------------------
+def test_etag_is_a_strong_quoted_version():
+    assert etag(3) == '"v3"'
+
+
+@pytest.mark.parametrize(
+    ("header", "versions"),
+    [
+        (None, None),
+        ("*", None),
+        (' "v3" ', frozenset({3})),
+        ('"v1", "v2"', frozenset({1, 2})),
+        ('W/"v3"', frozenset()),  # If-Match uses the strong comparison
+        ('"abc"', frozenset()),
+        ('"v0"', frozenset()),
+        ("v3", frozenset()),  # not a quoted entity-tag
+        ('"v3", garbage', frozenset()),
+    ],
+)
+def test_if_match_versions(header, versions):
+    assert if_match_versions(header) == versions
+
+
+@pytest.mark.parametrize(
+    ("header", "matches"),
+    [(None, False), ("*", True), ('"v3"', True), ('W/"v3"', True), ('"v2", "v3"', True), ('"v2"', False)],
+)
+def test_if_none_match_uses_the_weak_comparison(header, matches):
+    assert none_match(header, 3) is matches
+
+
+def test_entity_tags_may_hold_commas():
+    assert parse_entity_tags('"a,b", W/"c"') == [(False, "a,b"), (True, "c")]
+    assert parse_entity_tags('"unterminated') is None
+
+
+# -- ids and time ---------------------------------------------------------------------------------------
+def test_ids_are_uuid7_and_strictly_increasing_as_strings():
+    ids = [new_id() for _ in range(2000)]
+    assert all(is_id(i) for i in ids)
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)
+
+
+@pytest.mark.parametrize("text", ["", "42", "../items", "0192F3A0-1C2D-7E3F-8A4B-5C6D7E8F9A01", "x" * 36])
+def test_is_id_refuses_anything_else(text):
+    assert not is_id(text)
+
+
+def test_utc_now_is_iso_8601_utc_with_milliseconds():
+    assert len(utc_now()) == len("2026-11-05T12:34:56.789Z")
+    assert utc_now().endswith("Z")

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Refuse a prod deploy whose AllowedOrigins is unset, empty or a wildcard, before SAM uploads anything.
+
+CloudFormation's Rules (template.yaml) refuse such a stack too, but only after `sam deploy` has packaged
+and uploaded the code. This check reads what `sam deploy --config-env prod` would pass: the
+parameter_overrides of samconfig.toml's [prod.deploy.parameters], or an explicit --allowed-origins (what
+`make deploy-prod ALLOWED_ORIGINS=...` passes). With --print-overrides it prints the overrides to give SAM
+with that AllowedOrigins in place, since SAM's --parameter-overrides replaces the config's list whole.
+
+Exit status: 0 when the origins are acceptable, 1 (with a message on stderr) when not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shlex
+import sys
+import tomllib
+from pathlib import Path
+
+CONFIG = Path(__file__).resolve().parents[1] / "samconfig.toml"
+# scheme://host[:port], lowercase as browsers send it; the host may start with one "*." label (subdomains).
+ORIGIN = re.compile(r"https?://(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:[0-9]{1,5})?")
+
+
+class Refused(Exception):
+    pass
+
+
+def prod_overrides(config: Path, env: str = "prod") -> dict[str, str]:
+    """The parameter overrides `sam deploy --config-env <env>` would send, as a dict."""
+    data = tomllib.loads(config.read_text())
+    text = data.get(env, {}).get("deploy", {}).get("parameters", {}).get("parameter_overrides", "")
+    if isinstance(text, list):  # samconfig also accepts a list of "Key=Value" strings
+        text = " ".join(text)
+    return dict(item.split("=", 1) for item in shlex.split(text) if "=" in item)
+
+
+def check_origins(value: str | None) -> list[str]:
+    """The origins if acceptable for prod; raises Refused with a message that says what to fix."""
+    if value is None:
+        raise Refused("AllowedOrigins is not set for prod.")
+    if value.strip() == "":
+        raise Refused("AllowedOrigins is empty for prod.")
+    origins = value.split(",")
+    for origin in origins:
+        host = origin.strip().split("://", 1)[-1]
+        if not host or "*" in host.removeprefix("*."):  # "*", "https://*", an empty entry
+            raise Refused(f"AllowedOrigins must not contain a wildcard or an empty entry in prod: {value!r}.")
+        if not ORIGIN.fullmatch(origin):
+            raise Refused(
+                f"{origin!r} is not an origin: scheme://host[:port], lowercase, no path or trailing slash."
+            )
+    return origins
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=CONFIG)
+    parser.add_argument("--allowed-origins", help="overrides samconfig.toml's value")
+    parser.add_argument("--print-overrides", action="store_true")
+    args = parser.parse_args(argv)
+
+    overrides = prod_overrides(args.config)
+    if args.allowed_origins is not None:
+        overrides["AllowedOrigins"] = args.allowed_origins
+    try:
+        check_origins(overrides.get("AllowedOrigins"))
+    except Refused as refused:
+        print(
+            f"Refusing to deploy prod: {refused}\n"
+            f"Set explicit origins in {args.config.name} [prod.deploy.parameters] parameter_overrides, e.g.\n"
+            '  parameter_overrides = "Stage=prod AllowedOrigins=\\"https://app.example.com\\""\n'
+            "or run: make deploy-prod ALLOWED_ORIGINS=https://app.example.com,https://admin.example.com",
+            file=sys.stderr,
+        )
+        return 1
+    if args.print_overrides:
+        print(" ".join(f'{key}="{value}"' for key, value in overrides.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

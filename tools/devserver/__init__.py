@@ -1,0 +1,1 @@
+"""`make dev`: the API served locally without Docker. See server.py."""

@@ -1,0 +1,5 @@
+import sys
+
+from tools.devserver.server import main
+
+sys.exit(main())

@@ -1,0 +1,100 @@
+"""The local DynamoDB: moto's server on loopback, the table made from template.yaml, a snapshot on disk.
+
+moto keeps data in memory only, so the table is written to a JSON snapshot when `make dev` stops and
+loaded again when it starts; `make dev-reset` deletes the snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_REGION": "us-east-1"}
+
+
+class LocalDynamoDB:
+    def __init__(self, moto_server: Path, snapshot: Path) -> None:
+        self.moto_server = moto_server
+        self.snapshot = snapshot
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        argv = [str(self.moto_server), "-H", "127.0.0.1", "-p", str(self.port)]
+        self.process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.1)
+        raise RuntimeError(f"moto server did not start on {self.endpoint}")
+
+    def client(self) -> Any:
+        return boto3.client(
+            "dynamodb",
+            endpoint_url=self.endpoint,
+            region_name=LOCAL_CREDENTIALS["AWS_REGION"],
+            aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        )
+
+    def create_table(self, name: str, properties: dict[str, Any]) -> None:
+        """Create the table from the template's own Properties (key schema, attributes, indexes)."""
+        keys = ("KeySchema", "AttributeDefinitions", "BillingMode", "GlobalSecondaryIndexes", "LocalSecondaryIndexes")
+        self.client().create_table(TableName=name, **{k: properties[k] for k in keys if k in properties})
+
+    def restore(self, name: str) -> int:
+        """Load the snapshot into the table; returns how many items it held (0 when there is none)."""
+        if not self.snapshot.exists():
+            return 0
+        items = json.loads(self.snapshot.read_text(), parse_float=Decimal)
+        serializer = TypeSerializer()
+        client = self.client()
+        for item in items:
+            client.put_item(TableName=name, Item={k: serializer.serialize(v) for k, v in item.items()})
+        return len(items)
+
+    def save(self, name: str) -> int:
+        deserializer = TypeDeserializer()
+        items: list[dict[str, Any]] = []
+        for page in self.client().get_paginator("scan").paginate(TableName=name):
+            items += [{k: deserializer.deserialize(v) for k, v in item.items()} for item in page["Items"]]
+        self.snapshot.parent.mkdir(parents=True, exist_ok=True)
+        self.snapshot.write_text(json.dumps(items, default=_json_default, indent=1))
+        return len(items)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, set):
+        return sorted(value)
+    raise TypeError(type(value))
