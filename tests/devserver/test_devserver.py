@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from pathlib import Path
 
@@ -213,3 +214,29 @@ def test_each_request_gets_its_own_request_id(dev):
     first = request(f"{server.url}/api/v1/health").headers["x-request-id"]
     second = request(f"{server.url}/api/v1/health").headers["x-request-id"]
     assert first != second
+
+
+def test_data_survives_a_restart_and_dev_reset_clears_it(tmp_path):
+    # GIVEN make dev with seeded data, and an item created through the API
+    server = start_devserver(tmp_path)
+    created = request(
+        f"{server.url}/api/v1/items", "POST", {"Content-Type": "application/json"}, b'{"name": "Kept across restarts"}'
+    )
+    assert created.status == 201
+    location = created.headers["location"]
+    assert server.stop() == 0
+    # WHEN it starts again on the same state folder THEN the item is still there
+    server = start_devserver(tmp_path)
+    try:
+        assert request(location.replace(location.split("/api/")[0], server.url)).status == 200
+    finally:
+        server.stop()
+    # WHEN make dev-reset runs THEN the next start is a fresh, seeded table
+    subprocess.run(["make", "-s", "dev-reset", f"LOCAL={tmp_path / 'state'}"], cwd=ROOT, check=True)  # noqa: S607
+    assert not (tmp_path / "state" / "dynamodb.json").exists()
+    server = start_devserver(tmp_path)
+    try:
+        assert request(location.replace(location.split("/api/")[0], server.url)).status == 404
+        assert "Seeded 45 sample items" in server.log()
+    finally:
+        server.stop()

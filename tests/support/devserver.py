@@ -51,9 +51,9 @@ class DevServer:
         return self.log_path.read_text()
 
     def stop(self) -> int:
-        """Ctrl-C, as a user would; returns the exit code."""
+        """Ctrl-C as a terminal sends it, to the whole foreground process group; returns the exit code."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            os.killpg(self.process.pid, signal.SIGINT)
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -78,7 +78,10 @@ def start_devserver(tmp: Path, *args: str, wait: bool = True, timeout: float = 9
         if not link.exists():
             link.symlink_to(ROOT / ".local" / shared)
     with log_path.open("w") as log:
-        process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)  # noqa: S603
+        # Its own process group, like a command started from a shell (the group a terminal's Ctrl-C hits).
+        process = subprocess.Popen(  # noqa: S603
+            argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True, process_group=0
+        )
     server = DevServer(process, port, demo_port, log_path)
     if wait:
         deadline = time.monotonic() + timeout

@@ -16,6 +16,9 @@ from typing import Any
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
+
+from tools.devserver.children import spawn, stop
 
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_REGION": "us-east-1"}
 
@@ -30,7 +33,7 @@ class LocalDynamoDB:
 
     def start(self) -> None:
         argv = [str(self.moto_server), "-H", "127.0.0.1", "-p", str(self.port)]
-        self.process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+        self.process = spawn(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
@@ -49,6 +52,8 @@ class LocalDynamoDB:
             region_name=LOCAL_CREDENTIALS["AWS_REGION"],
             aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            # A local server either answers at once or is gone: fail fast rather than retry for seconds.
+            config=Config(retries={"max_attempts": 1}, connect_timeout=2, read_timeout=30),
         )
 
     def create_table(self, name: str, properties: dict[str, Any]) -> None:
@@ -77,13 +82,8 @@ class LocalDynamoDB:
         return len(items)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            stop(self.process)
 
 
 def free_port() -> int:

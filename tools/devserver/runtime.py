@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tools.devserver.children import spawn, stop
+
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 
 
@@ -150,7 +152,7 @@ class WorkerRuntime:
             "PYTHONDONTWRITEBYTECODE": "1",
         }
         argv = [python, "-I", "-S", str(WORKER_SCRIPT), f"{config.handler}", *paths]
-        process = subprocess.Popen(  # noqa: S603 - fixed interpreter and script
+        process = spawn(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=sys.stderr, text=True, env=env, cwd=config.code_abs_path
         )
         ready = _readline(process, timeout=max(30, config.timeout))
@@ -179,9 +181,7 @@ class WorkerRuntime:
         with self._guard:
             if self._workers.get(name) is worker:
                 del self._workers[name]
-        if worker.process.poll() is None:
-            worker.process.kill()
-            worker.process.wait()
+        stop(worker.process, grace=0)
 
 
 def _is_function_error(reply: Any) -> bool:
