@@ -9,7 +9,6 @@ import boto3
 import pytest
 from hypothesis import settings as hypothesis_settings
 from moto import mock_aws
-
 from support.events import load_event as _load_event
 from support.handlers import DEV_ENV, Handler, load_handler
 from support.template import table_properties
@@ -48,7 +47,11 @@ def dynamodb_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             KeySchema=props["KeySchema"],
             AttributeDefinitions=props["AttributeDefinitions"],
             BillingMode=props["BillingMode"],
-            **({"GlobalSecondaryIndexes": props["GlobalSecondaryIndexes"]} if "GlobalSecondaryIndexes" in props else {}),
+            **(
+                {"GlobalSecondaryIndexes": props["GlobalSecondaryIndexes"]}
+                if "GlobalSecondaryIndexes" in props
+                else {}
+            ),
         )
         monkeypatch.setenv("TABLE_NAME", TABLE_NAME)
         yield table

@@ -37,7 +37,9 @@ def dev_api(tmp_path_factory):
 @pytest.fixture(scope="module")
 def prod_api(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("prod-api")
-    server = start_devserver(tmp, "--parameter-overrides", "Stage=prod AllowedOrigins=https://app.example.com")
+    server = start_devserver(
+        tmp, "--parameter-overrides", "Stage=prod AllowedOrigins=https://app.example.com"
+    )
     yield server
     server.stop()
 
@@ -79,7 +81,10 @@ def test_credentialed_put_with_custom_header_passes_the_preflight(browser, dev_a
     assert put["ok"], put
     assert put["status"] == 200, put
     assert "Renamed in the browser" in put["body"]
-    new = [json.loads((records / name).read_text()) for name in sorted({p.name for p in records.iterdir()} - before)]
+    new = [
+        json.loads((records / name).read_text())
+        for name in sorted({p.name for p in records.iterdir()} - before)
+    ]
     methods = [r["event"]["httpMethod"] for r in new]
     assert methods == ["GET", "OPTIONS", "PUT"], methods
     preflight = new[1]
@@ -101,13 +106,18 @@ def test_dev_reflection_works_from_an_arbitrary_origin(browser, dev_api):
 def test_prod_refuses_an_unlisted_origin_in_the_browser(browser, prod_api):
     page = open_page(browser, prod_api)
     # the response exists (curl sees it), but the browser refuses to hand it to the page
-    assert request(f"{prod_api.url}/api/v1/items?page=1", headers={"Origin": "http://localhost"}).status == 200
+    assert (
+        request(f"{prod_api.url}/api/v1/items?page=1", headers={"Origin": "http://localhost"}).status == 200
+    )
     got = page.evaluate(FETCH, {"url": f"{prod_api.url}/api/v1/items?page=1", "init": {}})
     assert not got["ok"]
     assert "Failed to fetch" in got["error"]
     put = page.evaluate(
         FETCH,
-        {"url": f"{prod_api.url}/api/v1/items/x", "init": {"method": "PUT", "headers": {"If-Match": "*"}, "body": "{}"}},
+        {
+            "url": f"{prod_api.url}/api/v1/items/x",
+            "init": {"method": "PUT", "headers": {"If-Match": "*"}, "body": "{}"},
+        },
     )
     assert not put["ok"]
 

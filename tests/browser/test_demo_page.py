@@ -1,4 +1,4 @@
-"""The demo page, used as a person would in Chromium: list, create, edit, delete, with assertions in the DOM."""
+"""The demo page, used as a person would in Chromium: list, create, edit, delete; asserted in the DOM."""
 
 from __future__ import annotations
 
@@ -74,7 +74,9 @@ def test_create_edit_with_if_match_and_delete(page_on_dev):
 
 
 def test_prod_api_with_an_unlisted_origin_is_blocked_by_the_browser(browser, tmp_path):
-    server = start_devserver(tmp_path, "--parameter-overrides", "Stage=prod AllowedOrigins=https://app.example.com")
+    server = start_devserver(
+        tmp_path, "--parameter-overrides", "Stage=prod AllowedOrigins=https://app.example.com"
+    )
     try:
         page = browser.new_page()
         page.goto(server.demo_url)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from support.devserver import port_is_free, request, start_devserver
-from support.handlers import load_handler, invoke
+from support.handlers import invoke, load_handler
 from support.paths import LAYER_DIR, ROOT
 
 pytestmark = pytest.mark.devserver
@@ -32,7 +32,8 @@ def test_banner_lists_routes_stage_cors_and_demo(dev):
     server, _ = dev
     log = server.log()
     assert "Stage dev, CORS dev reflection" in log
-    assert f"{server.url}/api/v1/health" in log and "HealthFunction" in log
+    assert f"{server.url}/api/v1/health" in log
+    assert "HealthFunction" in log
     assert f"{server.url}/api/v1/users/{{user_id}}/orders/{{order_id}}" in log
     assert server.demo_url in log
 
@@ -45,7 +46,9 @@ def test_banner_lists_routes_stage_cors_and_demo(dev):
         ("GET", {}),
     ],
 )
-def test_local_api_answers_exactly_what_the_handler_gives_for_the_same_event(dev, monkeypatch, method, headers):
+def test_local_api_answers_exactly_what_the_handler_gives_for_the_same_event(
+    dev, monkeypatch, method, headers
+):
     # GIVEN make dev running, recording the events SAM's emulator builds
     server, folder = dev
     before = len(records(folder))
@@ -54,9 +57,9 @@ def test_local_api_answers_exactly_what_the_handler_gives_for_the_same_event(dev
     # THEN it reached the function (even the preflight), and the HTTP answer is what the handler itself
     # returns when invoked directly with that very event
     new = records(folder)[before:]
-    assert len(new) == 1 and new[0]["function"] == "HealthFunction"
+    assert [record["function"] for record in new] == ["HealthFunction"]
     event = new[0]["event"]
-    assert event["httpMethod"] == method and event["resource"] == "/api/v1/health"
+    assert (event["httpMethod"], event["resource"]) == (method, "/api/v1/health")
     monkeypatch.setenv("STAGE", "dev")
     monkeypatch.setenv("CORS_ALLOWED_ORIGINS", "")
     direct = invoke(load_handler("health"), event)
@@ -72,20 +75,15 @@ def test_each_request_is_logged_with_method_path_status_duration_function(dev):
     server, _ = dev
     request(f"{server.url}/api/v1/health")
     time.sleep(0.2)
-    lines = [line for line in server.log().splitlines() if line.startswith("GET ") and "/api/v1/health" in line]
+    lines = [
+        line for line in server.log().splitlines() if line.startswith("GET ") and "/api/v1/health" in line
+    ]
     assert lines, server.log()
     parts = lines[-1].split()
     assert parts[:3] == ["GET", "/api/v1/health", "200"]
-    assert parts[4] == "ms" and float(parts[3]) > 0
+    assert parts[4] == "ms"
+    assert float(parts[3]) > 0
     assert parts[5] == "HealthFunction"
-
-
-def test_workers_see_only_their_code_layers_and_boto3(dev):
-    # The health handler runs in a worker started with -I -S: no site-packages of any venv.
-    server, folder = dev
-    reply = request(f"{server.url}/api/v1/health")
-    assert reply.status == 200
-    assert "site-packages" not in server.log()
 
 
 def test_port_taken_is_one_clear_message_and_a_non_zero_exit(dev, tmp_path):
@@ -108,7 +106,15 @@ def test_template_that_does_not_parse(tmp_path):
 
 FAULTS = {
     "broken": "raise RuntimeError('missing configuration at import')\n",
-    "slow": "import time\n\ndef handler(event, context):\n    if event['path'].endswith('/fast'):\n        return {'statusCode': 200, 'body': 'fast'}\n    time.sleep(5)\n",
+    "slow": (
+        "import time\n\ndef handler(event, context):\n"
+        "    if event['path'].endswith('/fast'):\n        return {'statusCode': 200, 'body': 'fast'}\n"
+        "    time.sleep(5)\n"
+    ),
+    "paths": (
+        "import json, sys\n\ndef handler(event, context):\n"
+        "    return {'statusCode': 200, 'body': json.dumps(sys.path)}\n"
+    ),
     "malformed": "def handler(event, context):\n    return 'not a Lambda proxy response'\n",
     "live": "def handler(event, context):\n    return {'statusCode': 200, 'body': 'version 1'}\n",
 }
@@ -126,7 +132,10 @@ def fault_template(tmp_path: Path, functions: list[str]) -> Path:
         resources[f"{name.capitalize()}Function"] = {
             "Type": "AWS::Serverless::Function",
             "Properties": {
-                "CodeUri": str(code), "Handler": "app.handler", "Runtime": "python3.13", "Timeout": 1,
+                "CodeUri": str(code),
+                "Handler": "app.handler",
+                "Runtime": "python3.13",
+                "Timeout": 1,
                 "Events": {"Any": {"Type": "Api", "Properties": route}},
             },
         }
@@ -139,12 +148,16 @@ def fault_template(tmp_path: Path, functions: list[str]) -> Path:
         },
     }
     template = tmp_path / "template.yaml"
-    template.write_text(json.dumps({"Transform": "AWS::Serverless-2016-10-31", "Resources": resources}, indent=1))
+    template.write_text(
+        json.dumps({"Transform": "AWS::Serverless-2016-10-31", "Resources": resources}, indent=1)
+    )
     return template
 
 
 def test_handler_failing_at_import_is_one_clear_message(tmp_path):
-    server = start_devserver(tmp_path, "--template", str(fault_template(tmp_path, ["broken"])), "--no-seed", wait=False)
+    server = start_devserver(
+        tmp_path, "--template", str(fault_template(tmp_path, ["broken"])), "--no-seed", wait=False
+    )
     assert server.process.wait(timeout=60) == 1
     assert "BrokenFunction: app.handler failed to import: missing configuration at import" in server.log()
 
@@ -162,7 +175,9 @@ def test_timeout_gives_502_and_the_worker_is_replaced(tmp_path):
 
 
 def test_malformed_handler_response_gives_502(tmp_path):
-    server = start_devserver(tmp_path, "--template", str(fault_template(tmp_path, ["malformed"])), "--no-seed")
+    server = start_devserver(
+        tmp_path, "--template", str(fault_template(tmp_path, ["malformed"])), "--no-seed"
+    )
     try:
         assert request(f"{server.url}/malformed/x").status == 502
     finally:
@@ -191,7 +206,9 @@ def test_ctrl_c_leaves_no_process_or_port_behind(tmp_path):
     for port in (server.port, server.demo_port, moto_port):
         assert port_is_free(port), port
     assert not list(Path("/proc").glob("*/cmdline")) or not any(
-        str(tmp_path) in p.read_text(errors="ignore") for p in Path("/proc").glob("[0-9]*/cmdline") if _readable(p)
+        str(tmp_path) in p.read_text(errors="ignore")
+        for p in Path("/proc").glob("[0-9]*/cmdline")
+        if _readable(p)
     )
 
 
@@ -220,7 +237,10 @@ def test_data_survives_a_restart_and_dev_reset_clears_it(tmp_path):
     # GIVEN make dev with seeded data, and an item created through the API
     server = start_devserver(tmp_path)
     created = request(
-        f"{server.url}/api/v1/items", "POST", {"Content-Type": "application/json"}, b'{"name": "Kept across restarts"}'
+        f"{server.url}/api/v1/items",
+        "POST",
+        {"Content-Type": "application/json"},
+        b'{"name": "Kept across restarts"}',
     )
     assert created.status == 201
     location = created.headers["location"]
@@ -232,7 +252,7 @@ def test_data_survives_a_restart_and_dev_reset_clears_it(tmp_path):
     finally:
         server.stop()
     # WHEN make dev-reset runs THEN the next start is a fresh, seeded table
-    subprocess.run(["make", "-s", "dev-reset", f"LOCAL={tmp_path / 'state'}"], cwd=ROOT, check=True)  # noqa: S607
+    subprocess.run(["make", "-s", "dev-reset", f"LOCAL={tmp_path / 'state'}"], cwd=ROOT, check=True)
     assert not (tmp_path / "state" / "dynamodb.json").exists()
     server = start_devserver(tmp_path)
     try:
@@ -240,3 +260,19 @@ def test_data_survives_a_restart_and_dev_reset_clears_it(tmp_path):
         assert "Seeded 45 sample items" in server.log()
     finally:
         server.stop()
+
+
+def test_workers_see_only_their_code_the_layer_packages_and_boto3(tmp_path):
+    # GIVEN a function that reports its own sys.path, run by make dev's worker
+    server = start_devserver(tmp_path, "--template", str(fault_template(tmp_path, ["paths"])), "--no-seed")
+    try:
+        entries = json.loads(request(f"{server.url}/paths/x").body)
+    finally:
+        server.stop()
+    # THEN it sees its code, the layer's packages, the runtime's boto3 and the standard library, nothing else
+    state = tmp_path / "state"
+    allowed = [str(tmp_path / "paths"), str(state / "layer-packages"), str(state / "lambda-runtime")]
+    assert entries[:3] == allowed
+    stdlib = [entry for entry in entries[3:] if "python3.13" in entry or entry.endswith("313.zip")]
+    assert entries[3:] == stdlib
+    assert not [entry for entry in entries if "site-packages" in entry]

@@ -54,7 +54,9 @@ def assert_allowed_cors(result, origin=ALLOWED_ORIGIN):
         ("/api/v1/boom", "GET", None, 500),
     ],
 )
-def test_allowed_origin_gets_cors_headers_on_every_status(prod_handler, load_event, path, method, body, status):
+def test_allowed_origin_gets_cors_headers_on_every_status(
+    prod_handler, load_event, path, method, body, status
+):
     # GIVEN a prod policy and an allowed origin WHEN the app answers with `status`
     event = actual(load_event, path, method, body=body, headers={"Content-Type": "application/json"})
     result = invoke(prod_handler, event)
@@ -111,7 +113,9 @@ def test_disallowed_origin_read_is_served_without_cors_headers(prod_handler, loa
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
 def test_disallowed_origin_write_is_refused_before_the_app(prod_handler, load_event, method):
     path = "/api/v1/things" if method == "POST" else "/api/v1/things/1"
-    event = load_event("items-post-disallowed-origin", path=path, method=method, body={"name": "x", "size": 1})
+    event = load_event(
+        "items-post-disallowed-origin", path=path, method=method, body={"name": "x", "size": 1}
+    )
     result = invoke(prod_handler, event)
     assert result.status == 403
     assert result.cors_headers() == {}
@@ -156,7 +160,9 @@ def test_preflight_allowed(prod_handler, load_event):
     ],
 )
 def test_preflight_refusals_are_403_naming_the_check(prod_handler, load_event, overrides, check, caplog):
-    event = load_event("items-options-preflight-put-allowed-origin", **{"path": "/api/v1/things/1", **overrides})
+    event = load_event(
+        "items-options-preflight-put-allowed-origin", **{"path": "/api/v1/things/1", **overrides}
+    )
     result = invoke(prod_handler, event)
     assert result.status == 403
     assert result.cors_headers() == {}
@@ -218,10 +224,14 @@ def test_v2_and_function_url_events_get_the_same_cors(prod_handler, load_event, 
 
 
 def test_v2_preflight(prod_handler, load_event):
-    allowed = invoke(prod_handler, load_event("items-v2-options-preflight-put-allowed-origin", path="/api/v1/things/1"))
+    allowed = invoke(
+        prod_handler, load_event("items-v2-options-preflight-put-allowed-origin", path="/api/v1/things/1")
+    )
     assert allowed.status == 204
     assert allowed.headers["access-control-allow-methods"] == "PUT"
-    refused = invoke(prod_handler, load_event("items-v2-options-preflight-put-disallowed-origin", path="/api/v1/things/1"))
+    refused = invoke(
+        prod_handler, load_event("items-v2-options-preflight-put-disallowed-origin", path="/api/v1/things/1")
+    )
     assert refused.status == 403
     assert refused.cors_headers() == {}
 
@@ -235,7 +245,10 @@ def test_v1_without_multi_value_headers(prod_handler, load_event):
 def test_header_names_in_any_case(prod_handler, load_event):
     event = load_event("items-options-preflight-put-allowed-origin", path="/api/v1/things/1")
     for mapping in ("headers", "multiValueHeaders"):
-        event[mapping] = {k.upper() if k.lower().startswith(("origin", "access")) else k: v for k, v in event[mapping].items()}
+        event[mapping] = {
+            k.upper() if k.lower().startswith(("origin", "access")) else k: v
+            for k, v in event[mapping].items()
+        }
     assert invoke(prod_handler, event).status == 204
 
 
@@ -245,7 +258,11 @@ def test_repeated_origin_header_is_disallowed_in_v1_and_v2(prod_handler, load_ev
     v1_two_spellings = actual(load_event, "/api/v1/things")
     v1_two_spellings["multiValueHeaders"]["ORIGIN"] = [ALLOWED_ORIGIN]
     assert invoke(prod_handler, v1_two_spellings).cors_headers() == {}
-    v2 = load_event("items-v2-get-list-allowed-origin", path="/api/v1/things", headers={"Origin": [ALLOWED_ORIGIN, ALLOWED_ORIGIN]})
+    v2 = load_event(
+        "items-v2-get-list-allowed-origin",
+        path="/api/v1/things",
+        headers={"Origin": [ALLOWED_ORIGIN, ALLOWED_ORIGIN]},
+    )
     assert invoke(prod_handler, v2).cors_headers() == {}
 
 
@@ -258,4 +275,3 @@ def test_malformed_event_is_a_400_problem(prod_handler):
 def test_startup_fails_on_unsafe_prod_config(monkeypatch):
     with pytest.raises(Exception, match="CORS_ALLOWED_ORIGINS"):
         build_handler(monkeypatch, {"STAGE": "prod", "CORS_ALLOWED_ORIGINS": "*"})
-

@@ -19,17 +19,38 @@ DEV_POLICY = cors_policy_from_settings(load_settings(DEV_ENV))
 LABEL = r"[a-z0-9]([a-z0-9-]*[a-z0-9])?"
 PROD_ORACLE = re.compile(rf"\Ahttps://app\.example\.com\Z|\Ahttps://({LABEL}\.)+preview\.example\.com\Z")
 
-PIECES = ["app", "example", "com", "preview", "evil", "net", "app.example.com", "preview.example.com", "-", "xn--p1a"]
+PIECES = [
+    "app",
+    "example",
+    "com",
+    "preview",
+    "evil",
+    "net",
+    "app.example.com",
+    "preview.example.com",
+    "-",
+    "xn--p1a",
+]
 hosts = st.lists(st.sampled_from(PIECES), min_size=1, max_size=4).map(".".join) | st.sampled_from(
-    ["app.example.com", "APP.example.com", "app.example.com.", "app.example.com.evil.net", "evilapp.example.com"]
+    [
+        "app.example.com",
+        "APP.example.com",
+        "app.example.com.",
+        "app.example.com.evil.net",
+        "evilapp.example.com",
+    ]
 )
-origins = st.builds(
-    lambda scheme, host, port, tail: f"{scheme}://{host}{port}{tail}",
-    st.sampled_from(["https", "http", "HTTPS", "wss", "ftp"]),
-    hosts,
-    st.sampled_from(["", ":443", ":8443", ":80", ":3000", ":"]),
-    st.sampled_from(["", "/", "/x", "@evil.net", " ", ",https://app.example.com", "%2e"]),
-) | st.text(max_size=40) | st.just("null")
+origins = (
+    st.builds(
+        lambda scheme, host, port, tail: f"{scheme}://{host}{port}{tail}",
+        st.sampled_from(["https", "http", "HTTPS", "wss", "ftp"]),
+        hosts,
+        st.sampled_from(["", ":443", ":8443", ":80", ":3000", ":"]),
+        st.sampled_from(["", "/", "/x", "@evil.net", " ", ",https://app.example.com", "%2e"]),
+    )
+    | st.text(max_size=40)
+    | st.just("null")
+)
 
 
 @given(origins)

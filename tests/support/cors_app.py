@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-
-
 from api_core.app_factory import create_app
 from api_core.lambda_handler import create_handler
 from api_core.settings import environment_cors_policy, settings

@@ -68,8 +68,18 @@ def start_devserver(tmp: Path, *args: str, wait: bool = True, timeout: float = 9
     assert SAM_PYTHON.exists(), "SAM CLI's tool environment is missing: run the tests through `make test`"
     port, demo_port = free_port(), free_port()
     log_path = tmp / f"devserver-{port}.log"
-    argv = [str(SAM_PYTHON), "-m", "tools.devserver", "--port", str(port), "--demo-port", str(demo_port),
-            "--state-dir", str(tmp / "state"), *args]
+    argv = [
+        str(SAM_PYTHON),
+        "-m",
+        "tools.devserver",
+        "--port",
+        str(port),
+        "--demo-port",
+        str(demo_port),
+        "--state-dir",
+        str(tmp / "state"),
+        *args,
+    ]
     env = {**os.environ, "SAM_CLI_TELEMETRY": "0", "PYTHONUNBUFFERED": "1"}
     # The layer's packages and the Lambda boto3 are shared with `make dev` rather than reinstalled per test.
     (tmp / "state").mkdir(exist_ok=True)
@@ -79,7 +89,7 @@ def start_devserver(tmp: Path, *args: str, wait: bool = True, timeout: float = 9
             link.symlink_to(ROOT / ".local" / shared)
     with log_path.open("w") as log:
         # Its own process group, like a command started from a shell (the group a terminal's Ctrl-C hits).
-        process = subprocess.Popen(  # noqa: S603
+        process = subprocess.Popen(
             argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True, process_group=0
         )
     server = DevServer(process, port, demo_port, log_path)
@@ -103,10 +113,14 @@ class HttpReply:
     body: str
 
 
-def request(url: str, method: str = "GET", headers: dict[str, str] | None = None, body: bytes | None = None) -> HttpReply:
-    req = urllib.request.Request(url, method=method, headers=headers or {}, data=body)  # noqa: S310 - loopback only
+def request(
+    url: str, method: str = "GET", headers: dict[str, str] | None = None, body: bytes | None = None
+) -> HttpReply:
+    req = urllib.request.Request(url, method=method, headers=headers or {}, data=body)
     try:
-        with urllib.request.urlopen(req, timeout=30) as response:  # noqa: S310
-            return HttpReply(response.status, {k.lower(): v for k, v in response.headers.items()}, response.read().decode())
+        with urllib.request.urlopen(req, timeout=30) as response:
+            return HttpReply(
+                response.status, {k.lower(): v for k, v in response.headers.items()}, response.read().decode()
+            )
     except urllib.error.HTTPError as error:
         return HttpReply(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read().decode())

@@ -24,9 +24,7 @@ def write_config(tmp_path: Path, overrides: str | None) -> Path:
 
 
 def check(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(SCRIPT), *args], capture_output=True, text=True, check=False
-    )
+    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, check=False)
 
 
 @pytest.mark.parametrize(

@@ -83,8 +83,22 @@ def test_no_lint_rule_is_silenced_without_a_written_reason():
 LAYER_ZIP_BUDGET = int(8.5 * 1024 * 1024)
 # Provided by the Lambda runtime (boto3) or only used by the tests and tools: never shipped.
 DEV_ONLY = {
-    "boto3", "botocore", "s3transfer", "pytest", "hypothesis", "moto", "playwright", "ruff",
-    "aws_sam_translator", "pyyaml", "yaml", "pip", "setuptools", "wheel", "_pytest", "pluggy",
+    "boto3",
+    "botocore",
+    "s3transfer",
+    "pytest",
+    "hypothesis",
+    "moto",
+    "playwright",
+    "ruff",
+    "aws_sam_translator",
+    "pyyaml",
+    "yaml",
+    "pip",
+    "setuptools",
+    "wheel",
+    "_pytest",
+    "pluggy",
 }
 
 
@@ -154,12 +168,20 @@ def test_the_built_health_function_answers_from_the_built_layer_alone(sam_build_
         "print(json.dumps({'status': response['statusCode'], 'layer': api_core.__file__,"
         " 'compiled': pydantic_core.__file__}))\n"
     )
-    env = {"STAGE": "dev", "CORS_ALLOWED_ORIGINS": "", "POWERTOOLS_LOG_LEVEL": "WARNING",
-           "PYTHONPATH": f"{sam_build_dir / 'HealthFunction'}:{sam_build_dir / 'ApiCoreLayer' / 'python'}"}
+    env = {
+        "STAGE": "dev",
+        "CORS_ALLOWED_ORIGINS": "",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": f"{sam_build_dir / 'HealthFunction'}:{sam_build_dir / 'ApiCoreLayer' / 'python'}",
+    }
     # WHEN the handler runs on this machine's python3.13 (the layer is built for x86_64 by default)
     result = subprocess.run(
         [sys.executable, "-S", "-c", program],
-        env=env, capture_output=True, text=True, timeout=60, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     # THEN it answers 200, with every import served from the build output
     assert result.returncode == 0, result.stderr

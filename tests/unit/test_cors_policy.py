@@ -34,7 +34,11 @@ def policy(env):
         (DEV, "null", Check.ORIGIN_NULL),
         (DEV, "https://x.example/evil", Check.ORIGIN_MALFORMED),
         ({"STAGE": "dev", "CORS_ALLOWED_ORIGINS": "null"}, "null", None),
-        ({"STAGE": "dev", "CORS_ALLOWED_ORIGINS": ALLOWED}, "http://localhost:5173", Check.ORIGIN_NOT_ALLOWED),
+        (
+            {"STAGE": "dev", "CORS_ALLOWED_ORIGINS": ALLOWED},
+            "http://localhost:5173",
+            Check.ORIGIN_NOT_ALLOWED,
+        ),
     ],
 )
 def test_origin_decisions(env, origin, refusal):
@@ -59,7 +63,9 @@ def test_public_policy_sends_star_and_never_credentials():
     public = CorsPolicy.public()
     assert public.actual_headers("https://a.example") == {"Access-Control-Allow-Origin": "*"}
     with pytest.raises(ValueError, match="credentials"):
-        CorsPolicy(Mode.PUBLIC, allow_credentials=True, allow_headers=frozenset(), expose_headers=(), max_age=1)
+        CorsPolicy(
+            Mode.PUBLIC, allow_credentials=True, allow_headers=frozenset(), expose_headers=(), max_age=1
+        )
 
 
 @pytest.mark.parametrize(
@@ -119,12 +125,24 @@ def test_credentials_can_be_turned_off():
         ({"STAGE": "prod", "CORS_ALLOWED_ORIGINS": "*"}, "CORS_ALLOWED_ORIGINS", "refused when STAGE=prod"),
         ({"STAGE": "prod", "CORS_ALLOWED_ORIGINS": f"{ALLOWED},*"}, "CORS_ALLOWED_ORIGINS", "refused"),
         ({"STAGE": "prod", "CORS_ALLOWED_ORIGINS": "null"}, "CORS_ALLOWED_ORIGINS", "null"),
-        ({"STAGE": "prod", "CORS_ALLOWED_ORIGINS": "https://app.example.com/"}, "CORS_ALLOWED_ORIGINS", "path"),
+        (
+            {"STAGE": "prod", "CORS_ALLOWED_ORIGINS": "https://app.example.com/"},
+            "CORS_ALLOWED_ORIGINS",
+            "path",
+        ),
         ({"STAGE": "dev", "CORS_ALLOWED_ORIGINS": "https://a.example/x"}, "CORS_ALLOWED_ORIGINS", "path"),
         ({"STAGE": "dev", "CORS_ALLOWED_ORIGINS": f"*,{ALLOWED}"}, "CORS_ALLOWED_ORIGINS", "combined"),
         ({"STAGE": "prod", "CORS_ALLOWED_ORIGINS": "app.example.com"}, "CORS_ALLOWED_ORIGINS", "scheme"),
-        ({"STAGE": "prod", "CORS_ALLOWED_ORIGINS": "https://u@app.example.com"}, "CORS_ALLOWED_ORIGINS", "userinfo"),
-        ({"STAGE": "prod", "CORS_ALLOWED_ORIGINS": "https://App.example.com"}, "CORS_ALLOWED_ORIGINS", "lowercase"),
+        (
+            {"STAGE": "prod", "CORS_ALLOWED_ORIGINS": "https://u@app.example.com"},
+            "CORS_ALLOWED_ORIGINS",
+            "userinfo",
+        ),
+        (
+            {"STAGE": "prod", "CORS_ALLOWED_ORIGINS": "https://App.example.com"},
+            "CORS_ALLOWED_ORIGINS",
+            "lowercase",
+        ),
         ({"STAGE": "dev", "CORS_ALLOW_CREDENTIALS": "yes"}, "CORS_ALLOW_CREDENTIALS", "'true' or 'false'"),
         ({"STAGE": "dev", "CORS_MAX_AGE": "-1"}, "CORS_MAX_AGE", "whole number"),
         ({"STAGE": "dev", "CORS_MAX_AGE": "999999"}, "CORS_MAX_AGE", "whole number"),

@@ -20,7 +20,11 @@ from botocore.config import Config
 
 from tools.devserver.children import spawn, stop
 
-LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_REGION": "us-east-1"}
+LOCAL_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_REGION": "us-east-1",
+}
 
 
 class LocalDynamoDB:
@@ -58,7 +62,13 @@ class LocalDynamoDB:
 
     def create_table(self, name: str, properties: dict[str, Any]) -> None:
         """Create the table from the template's own Properties (key schema, attributes, indexes)."""
-        keys = ("KeySchema", "AttributeDefinitions", "BillingMode", "GlobalSecondaryIndexes", "LocalSecondaryIndexes")
+        keys = (
+            "KeySchema",
+            "AttributeDefinitions",
+            "BillingMode",
+            "GlobalSecondaryIndexes",
+            "LocalSecondaryIndexes",
+        )
         self.client().create_table(TableName=name, **{k: properties[k] for k in keys if k in properties})
 
     def restore(self, name: str) -> int:

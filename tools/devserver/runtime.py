@@ -124,7 +124,10 @@ class WorkerRuntime:
         if line is None:
             self.log(f"{config.name}: timed out after {config.timeout} s; its worker is replaced")
             self._stop(config.name, worker)
-            return {"errorType": "Sandbox.Timedout", "errorMessage": f"Task timed out after {config.timeout} seconds"}
+            return {
+                "errorType": "Sandbox.Timedout",
+                "errorMessage": f"Task timed out after {config.timeout} seconds",
+            }
         reply = json.loads(line)
         return reply["error"] if "error" in reply else reply["response"]
 
@@ -153,20 +156,30 @@ class WorkerRuntime:
         }
         argv = [python, "-I", "-S", str(WORKER_SCRIPT), f"{config.handler}", *paths]
         process = spawn(
-            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=sys.stderr, text=True, env=env, cwd=config.code_abs_path
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=sys.stderr,
+            text=True,
+            env=env,
+            cwd=config.code_abs_path,
         )
         ready = _readline(process, timeout=max(30, config.timeout))
         reply = json.loads(ready) if ready else {"error": {"errorMessage": "the worker did not start"}}
         if "error" in reply:
             process.kill()
             process.wait()
-            raise HandlerImportError(f"{config.name}: {config.handler} failed to import: {reply['error']['errorMessage']}")
+            raise HandlerImportError(
+                f"{config.name}: {config.handler} failed to import: {reply['error']['errorMessage']}"
+            )
         return Worker(process=process, started_at=time.time())
 
     def _layer_paths(self, config: Any) -> list[str]:
         # Layers built with BuildMethod hold their package directly in ContentUri (it lands under python/
         # after `sam build`), so the source folder is the equivalent of /opt/python.
-        return [str((self.base_dir / layer.codeuri).resolve()) for layer in config.layers or [] if layer.codeuri]
+        return [
+            str((self.base_dir / layer.codeuri).resolve()) for layer in config.layers or [] if layer.codeuri
+        ]
 
     def _stale(self, config: Any, worker: Worker) -> bool:
         folders = [config.code_abs_path, *self._layer_paths(config)]

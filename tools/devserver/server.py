@@ -22,6 +22,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from flask import g, request
 from samcli.commands.local.lib.local_lambda import LocalLambdaRunner
 from samcli.lib.providers.api_provider import ApiProvider
 from samcli.lib.providers.sam_function_provider import SamFunctionProvider
@@ -46,11 +47,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=3000, help="the API (sam local start-api's default)")
     parser.add_argument("--demo-port", type=int, default=5173, help="the demo page, on another origin")
     parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
-    parser.add_argument("--parameter-overrides", default="", help='as for sam: "Stage=prod AllowedOrigins=https://a.b"')
-    parser.add_argument("--env-vars", type=Path, default=None, help="SAM-style env.json (default: ./env.json if present)")
+    parser.add_argument(
+        "--parameter-overrides", default="", help='as for sam: "Stage=prod AllowedOrigins=https://a.b"'
+    )
+    parser.add_argument(
+        "--env-vars", type=Path, default=None, help="SAM-style env.json (default: ./env.json if present)"
+    )
     parser.add_argument("--state-dir", type=Path, default=ROOT / ".local", help="snapshot and layer packages")
     parser.add_argument("--no-seed", action="store_true", help="start with an empty table")
-    parser.add_argument("--record", type=Path, default=None, help="write each event and result to this folder")
+    parser.add_argument(
+        "--record", type=Path, default=None, help="write each event and result to this folder"
+    )
     return parser.parse_args(argv)
 
 
@@ -73,17 +80,25 @@ class DevServer:
             ensure_port_free(args.host if port == args.port else "127.0.0.1", port)
         self.parameters = {"Stage": "dev", "AllowedOrigins": "", **parse_overrides(args.parameter_overrides)}
         try:
-            stacks, _ = SamLocalStackProvider.get_stacks(str(args.template), parameter_overrides=self.parameters)
+            stacks, _ = SamLocalStackProvider.get_stacks(
+                str(args.template), parameter_overrides=self.parameters
+            )
             self.function_provider = SamFunctionProvider(stacks)
             self.api = ApiProvider(stacks, cwd=str(args.template.parent)).api
         except Exception as error:
             raise StartupError(f"{args.template.name} cannot be read: {error}") from None
         self.table_properties = _table_properties(stacks)
-        self.dynamodb = LocalDynamoDB(ROOT / ".venv" / "bin" / "moto_server", args.state_dir / "dynamodb.json")
+        self.dynamodb = LocalDynamoDB(
+            ROOT / ".venv" / "bin" / "moto_server", args.state_dir / "dynamodb.json"
+        )
         self.runtime = WorkerRuntime(
             base_dir=args.template.parent,
             extra_paths=[str(args.state_dir / "layer-packages"), str(args.state_dir / "lambda-runtime")],
-            env_overrides={**LOCAL_CREDENTIALS, "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": self.dynamodb.endpoint},
+            env_overrides={
+                **LOCAL_CREDENTIALS,
+                "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_ENDPOINT_URL": self.dynamodb.endpoint,
+            },
             record_dir=args.record,
         )
         env_vars = load_env_vars(args.env_vars)
@@ -102,7 +117,9 @@ class DevServer:
         try:
             self._start_dynamodb()
             self._warm_functions()
-            service = LocalApigwService(self.api, self.runner, port=self.args.port, host=self.args.host, stderr=None)
+            service = LocalApigwService(
+                self.api, self.runner, port=self.args.port, host=self.args.host, stderr=None
+            )
             service.create()
             _log_requests(service)
             self._start_demo()
@@ -146,12 +163,18 @@ class DevServer:
         api_url = f"http://{self.args.host}:{self.args.port}"
         demo_url = f"http://localhost:{self.args.demo_port}/?api={api_url}"
         origins = self.parameters["AllowedOrigins"]
-        cors = "dev reflection (any origin, with credentials)" if self.parameters["Stage"] == "dev" and origins in ("", "*") else f"allow-list: {origins}"
+        cors = (
+            "dev reflection (any origin, with credentials)"
+            if self.parameters["Stage"] == "dev" and origins in ("", "*")
+            else f"allow-list: {origins}"
+        )
         print(f"\nStage {self.parameters['Stage']}, CORS {cors}")
         for route in sorted(self.api.routes, key=lambda r: r.path):
             methods = "ANY" if len(route.methods) >= 7 else ",".join(sorted(route.methods))
             print(f"  {methods:<8} {api_url}{route.path:<45} -> {route.function_name}")
-        print(f"\nAPI   {api_url}\nDemo  {demo_url}  (another origin: the calls are cross-origin)\nCtrl-C stops everything.\n")
+        print(f"\nAPI   {api_url}")
+        print(f"Demo  {demo_url}  (another origin: the calls are cross-origin)")
+        print("Ctrl-C stops everything.\n")
         sys.stdout.flush()
 
     def _shutdown(self) -> None:
@@ -186,20 +209,31 @@ def seed_items(runtime: WorkerRuntime, runner: LocalLambdaRunner, provider: SamF
 def _rest_event(method: str, path: str, resource: str, body: str | None) -> dict[str, Any]:
     headers = {"Content-Type": "application/json", "Host": "127.0.0.1:3000"}
     return {
-        "resource": resource, "path": path, "httpMethod": method, "body": body, "isBase64Encoded": False,
-        "headers": headers, "multiValueHeaders": {k: [v] for k, v in headers.items()},
-        "queryStringParameters": None, "multiValueQueryStringParameters": None, "pathParameters": None,
+        "resource": resource,
+        "path": path,
+        "httpMethod": method,
+        "body": body,
+        "isBase64Encoded": False,
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": None,
         "stageVariables": None,
-        "requestContext": {"stage": "Prod", "path": path, "httpMethod": method, "requestId": "seed",
-                           "resourcePath": resource, "identity": {"sourceIp": "127.0.0.1"}},
+        "requestContext": {
+            "stage": "Prod",
+            "path": path,
+            "httpMethod": method,
+            "requestId": "seed",
+            "resourcePath": resource,
+            "identity": {"sourceIp": "127.0.0.1"},
+        },
     }
 
 
 def _log_requests(service: LocalApigwService) -> None:
     """One line per request: method, path, status, duration, function."""
-    from flask import g, request
-
-    app = service._app  # noqa: SLF001 - the Flask app SAM built; hooks are its public API
+    app = service._app  # the Flask app SAM built: its request hooks are public Flask API
 
     @app.before_request
     def _start_clock() -> None:
@@ -208,16 +242,17 @@ def _log_requests(service: LocalApigwService) -> None:
     @app.after_request
     def _log_line(response: Any) -> Any:
         try:
-            function = service._get_current_route(request).function_name  # noqa: SLF001
+            function = service._get_current_route(request).function_name
         except Exception:
             function = "-"
         took = (time.perf_counter() - getattr(g, "started", time.perf_counter())) * 1000
-        print(f"{request.method:<7} {request.full_path.rstrip('?'):<50} {response.status_code} {took:7.1f} ms  {function}", flush=True)
+        path = request.full_path.rstrip("?")
+        print(f"{request.method:<7} {path:<50} {response.status_code} {took:7.1f} ms  {function}", flush=True)
         return response
 
 
 class _QuietStaticHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -226,7 +261,9 @@ def ensure_port_free(host: str, port: int) -> None:
         try:
             sock.bind((host, port))
         except OSError:
-            raise StartupError(f"port {port} on {host} is already in use (is another `make dev` running?)") from None
+            raise StartupError(
+                f"port {port} on {host} is already in use (is another `make dev` running?)"
+            ) from None
 
 
 def parse_overrides(text: str) -> dict[str, str]:

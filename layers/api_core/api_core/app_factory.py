@@ -57,7 +57,12 @@ def problem_response(
 async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Problem)
     return problem_response(
-        request, exc.status, exc.detail, headers=exc.headers, type=exc.type, title=exc.title,
+        request,
+        exc.status,
+        exc.detail,
+        headers=exc.headers,
+        type=exc.type,
+        title=exc.title,
         **exc.extensions,
     )
 
@@ -72,9 +77,7 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     if any(error.get("type") == "json_invalid" for error in errors):
-        return problem_response(
-            request, 400, "the request body is not valid JSON", type=TYPE_MALFORMED_JSON
-        )
+        return problem_response(request, 400, "the request body is not valid JSON", type=TYPE_MALFORMED_JSON)
     fields = [
         {
             "field": ".".join(str(part) for part in error.get("loc", ())),
@@ -84,9 +87,7 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
         for error in errors
     ]
     names = ", ".join(field["field"] for field in fields)
-    return problem_response(
-        request, 422, f"invalid fields: {names}", type=TYPE_VALIDATION, errors=fields
-    )
+    return problem_response(request, 422, f"invalid fields: {names}", type=TYPE_VALIDATION, errors=fields)
 
 
 async def _on_unhandled(request: Request, exc: Exception) -> JSONResponse:

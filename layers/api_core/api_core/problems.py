@@ -30,7 +30,7 @@ TYPE_IDEMPOTENCY_KEY_REUSED = "urn:problem-type:idempotency-key-reused"
 TYPE_REQUEST_IN_PROGRESS = "urn:problem-type:request-in-progress"
 
 
-class Problem(Exception):  # noqa: N818 - it is an HTTP problem, not an "error" of the code
+class Problem(Exception):
     """Raise anywhere below a route to answer with problem details.
 
     `Problem(404, "no item with id 42")` becomes a 404 `application/problem+json` response whose title
@@ -42,7 +42,7 @@ class Problem(Exception):  # noqa: N818 - it is an HTTP problem, not an "error" 
         status: int,
         detail: str,
         *,
-        type: str = ABOUT_BLANK,  # noqa: A002 - the RFC's member name
+        type: str = ABOUT_BLANK,
         title: str | None = None,
         headers: Mapping[str, str] | None = None,
         **extensions: Any,
@@ -61,7 +61,7 @@ def problem_body(
     detail: str,
     instance: str,
     *,
-    type: str = ABOUT_BLANK,  # noqa: A002
+    type: str = ABOUT_BLANK,
     title: str | None = None,
     **extensions: Any,
 ) -> dict[str, Any]:

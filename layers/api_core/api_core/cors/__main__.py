@@ -41,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m api_core.cors", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     explain_cmd = commands.add_parser("explain", help="show the decision for an origin")
-    explain_cmd.add_argument("--origin", required=True, help="the Origin header, e.g. https://app.example.com")
+    explain_cmd.add_argument(
+        "--origin", required=True, help="the Origin header, e.g. https://app.example.com"
+    )
     explain_cmd.add_argument("--method", help="simulate a preflight for this method, e.g. PUT")
     explain_cmd.add_argument("--header", action="append", default=[], help="a requested header (repeatable)")
     args = parser.parse_args(argv)
