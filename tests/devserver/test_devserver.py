@@ -276,3 +276,20 @@ def test_workers_see_only_their_code_the_layer_packages_and_boto3(tmp_path):
     stdlib = [entry for entry in entries[3:] if "python3.13" in entry or entry.endswith("313.zip")]
     assert entries[3:] == stdlib
     assert not [entry for entry in entries if "site-packages" in entry]
+
+
+def test_env_json_overrides_a_functions_variables_as_sam_does(tmp_path):
+    # GIVEN an env.json (SAM's --env-vars format) that gives only the items function an origin list
+    env_json = tmp_path / "env.json"
+    env_json.write_text(json.dumps({"ItemsFunction": {"CORS_ALLOWED_ORIGINS": "https://only.example.com"}}))
+    server = start_devserver(tmp_path, "--env-vars", str(env_json), "--no-seed")
+    try:
+        # THEN items uses that list, while health (not named) keeps the template's values
+        listed = request(f"{server.url}/api/v1/items", headers={"Origin": "https://only.example.com"})
+        other = request(f"{server.url}/api/v1/items", headers={"Origin": "http://localhost:5173"})
+        health = request(f"{server.url}/api/v1/health", headers={"Origin": "http://localhost:5173"})
+    finally:
+        server.stop()
+    assert listed.headers["access-control-allow-origin"] == "https://only.example.com"
+    assert "access-control-allow-origin" not in other.headers
+    assert health.headers["access-control-allow-origin"] == "*"
