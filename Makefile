@@ -106,3 +106,20 @@ deploy-prod: check-prod-origins  ## Refuse unless AllowedOrigins is explicit, th
 
 check-prod-origins: python  ## Check prod's AllowedOrigins (samconfig.toml, or ALLOWED_ORIGINS=...) offline
 	@$(CHECK_PROD_ORIGINS)
+
+# --- benchmarks (issue 7): make bench ---------------------------------------------------------------
+# The peers' packages: the layer's exact pins, compiled to bytecode as the layer is (fair cold starts).
+BENCH_PEERS := $(LOCAL)/bench-peers/.installed
+
+.PHONY: bench
+
+bench: deps build $(BENCH_PEERS) $(LAMBDA_RUNTIME)  ## Cold start, warm latency, RSS, size, DynamoDB reads vs peers; writes docs/PERFORMANCE.md
+	$(UV) run --locked python -m benchmarks --write $(ARGS)
+
+# make test runs the harness in its quick mode (tests/unit/test_benchmark_harness.py), so it cannot rot.
+test: build $(BENCH_PEERS)
+
+$(BENCH_PEERS): layers/api_core/requirements.txt | $(UV) python
+	rm -rf $(LOCAL)/bench-peers
+	$(UV) pip install --quiet --no-config --compile-bytecode --python python$(PYTHON_VERSION) --target $(LOCAL)/bench-peers -r $<
+	touch $@

@@ -1,25 +1,19 @@
-"""GET /api/v1/health: public and read-only, so its CORS policy is `*` without credentials."""
+"""GET /api/v1/health: public and read-only, so its CORS policy is `*` without credentials.
 
-from typing import Literal
+The Lambda entry point. The routes are in api.py, imported on the first request that needs them;
+preflights are answered from routes.json without importing FastAPI (docs/ARCHITECTURE.md).
+"""
 
-from api_core.app_factory import create_app
+from typing import Any
+
 from api_core.cors.policy import CorsPolicy
-from api_core.lambda_handler import create_handler
-from api_core.settings import settings
-from pydantic import BaseModel
+from api_core.lambda_handler import lazy_handler
+
+handler = lazy_handler("api:app", cors=CorsPolicy.public())
 
 
-class Health(BaseModel):
-    status: Literal["ok"]
-    stage: str
-
-
-app = create_app(title="Health")
-
-
-@app.get("/api/v1/health")
-async def get_health() -> Health:
-    return Health(status="ok", stage=settings().stage)
-
-
-handler = create_handler(app, cors=CorsPolicy.public())
+def __getattr__(name: str) -> Any:
+    # `app.app` still reaches the FastAPI app (tests, tools), importing it on first use.
+    if name == "app":
+        return handler.app  # type: ignore[attr-defined]
+    raise AttributeError(name)

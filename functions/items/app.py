@@ -1,82 +1,18 @@
-"""/api/v1/items: the worked example of a resource. Routes stay thin; service.py holds the logic."""
+"""/api/v1/items: the worked example of a resource. Routes stay thin; service.py holds the logic.
 
-from __future__ import annotations
+The Lambda entry point. The routes are in api.py, imported on the first request that needs them;
+preflights are answered from routes.json without importing FastAPI (docs/ARCHITECTURE.md).
+"""
 
-from typing import Annotated
+from typing import Any
 
-import service
-from api_core.app_factory import create_app
-from api_core.lambda_handler import create_handler
-from api_core.pagination import CursorBody, PageBody
-from api_core.resources import (
-    IdempotencyKeyHeader,
-    IfMatch,
-    IfNoneMatch,
-    ListParams,
-    created,
-    etag,
-    list_response,
-    no_content,
-    none_match,
-    not_modified,
-)
-from fastapi import Body, Request, Response
-from models import Item, ItemIn, ItemPatch
+from api_core.lambda_handler import lazy_handler
 
-COLLECTION = "/api/v1/items"
-MEMBER = "/api/v1/items/{item_id}"
-
-app = create_app(title="Items")
+handler = lazy_handler("api:app", require_env=("TABLE_NAME",))
 
 
-@app.get(COLLECTION)
-async def list_items(
-    request: Request, response: Response, query: ListParams
-) -> PageBody[Item] | CursorBody[Item]:
-    return list_response(request, response, service.list_items(query))
-
-
-@app.post(COLLECTION, status_code=201)
-async def create_item(
-    request: Request, response: Response, body: ItemIn, idempotency_key: IdempotencyKeyHeader
-) -> Item:
-    item = service.create_item(body, idempotency_key)
-    created(request, response, item.id, version=item.version)
-    return item
-
-
-@app.get(MEMBER, response_model=Item)
-async def get_item(item_id: str, response: Response, if_none_match: IfNoneMatch = None) -> Item | Response:
-    item = service.get_item(item_id)
-    if none_match(if_none_match, item.version):
-        return not_modified(item.version)
-    response.headers["ETag"] = etag(item.version)
-    return item
-
-
-@app.put(MEMBER)
-async def replace_item(item_id: str, body: ItemIn, response: Response, expected: IfMatch) -> Item:
-    item = service.replace_item(item_id, body, expected)
-    response.headers["ETag"] = etag(item.version)
-    return item
-
-
-@app.patch(MEMBER)
-async def patch_item(
-    item_id: str,
-    body: Annotated[ItemPatch, Body(media_type="application/merge-patch+json")],
-    response: Response,
-    expected: IfMatch,
-) -> Item:
-    item = service.patch_item(item_id, body, expected)
-    response.headers["ETag"] = etag(item.version)
-    return item
-
-
-@app.delete(MEMBER, status_code=204, response_class=Response)
-async def delete_item(item_id: str, expected: IfMatch) -> Response:
-    service.delete_item(item_id, expected)
-    return no_content()
-
-
-handler = create_handler(app)
+def __getattr__(name: str) -> Any:
+    # `app.app` still reaches the FastAPI app (tests, tools), importing it on first use.
+    if name == "app":
+        return handler.app  # type: ignore[attr-defined]
+    raise AttributeError(name)

@@ -275,3 +275,13 @@ def test_malformed_event_is_a_400_problem(prod_handler):
 def test_startup_fails_on_unsafe_prod_config(monkeypatch):
     with pytest.raises(Exception, match="CORS_ALLOWED_ORIGINS"):
         build_handler(monkeypatch, {"STAGE": "prod", "CORS_ALLOWED_ORIGINS": "*"})
+
+
+def test_preflight_answers_carry_the_security_headers_too(prod_handler, load_event):
+    for name in (
+        "items-options-preflight-put-allowed-origin",
+        "items-options-preflight-put-disallowed-origin",
+    ):
+        result = invoke(prod_handler, load_event(name, path="/api/v1/things/1"))
+        assert result.headers["x-content-type-options"] == "nosniff", name
+        assert result.headers["strict-transport-security"].startswith("max-age="), name

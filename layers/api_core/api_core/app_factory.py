@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api_core.hardening import RETRY_AFTER_S, TYPE_UNAVAILABLE, unavailable
 from api_core.observability import logger
 from api_core.problems import (
     PROBLEM_JSON,
@@ -91,5 +92,15 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
 
 
 async def _on_unhandled(request: Request, exc: Exception) -> JSONResponse:
+    if unavailable(exc):
+        # DynamoDB throttled or was unreachable and the SDK's retries (standard mode) are spent.
+        logger.warning("database unavailable", extra={"path": request.url.path, "error": type(exc).__name__})
+        return problem_response(
+            request,
+            503,
+            "the database is busy or unreachable: retry shortly",
+            headers={"Retry-After": RETRY_AFTER_S},
+            type=TYPE_UNAVAILABLE,
+        )
     logger.exception("unhandled exception", extra={"path": request.url.path})
     return problem_response(request, 500, "an unexpected error occurred", type=TYPE_INTERNAL)

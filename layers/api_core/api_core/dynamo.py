@@ -21,6 +21,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from api_core.errors import BadCursor, Conflict, InvalidField, NotFound, PreconditionFailed
+from api_core.hardening import CONNECT_TIMEOUT_S, READ_TIMEOUT_S, guard_client
 from api_core.ids import is_id
 from api_core.pagination import (
     CursorRequest,
@@ -41,7 +42,13 @@ COUNTER_SK = "#COUNT"
 VERSION = "version"
 # Items a cursor-style search may evaluate per request, matched or not: keeps each request's cost bounded.
 SEARCH_READ_BUDGET = 1000
-_BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3})
+# Standard retry mode (throttling and 5xx retried with backoff). Short timeouts, so that an attempt that
+# cannot finish before the Lambda deadline is never started (hardening.guard_client).
+_BOTO_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3},
+    connect_timeout=CONNECT_TIMEOUT_S,
+    read_timeout=READ_TIMEOUT_S,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +105,7 @@ class Database:
         # The resource's client converts Python values to and from DynamoDB's typed JSON for every call,
         # transactions included.
         self.client = self.table.meta.client
+        guard_client(self.client)
 
     @classmethod
     def from_env(cls, variable: str = "TABLE_NAME") -> Database:

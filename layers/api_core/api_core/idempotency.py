@@ -26,6 +26,7 @@ from botocore.config import Config
 from pydantic import BaseModel
 
 from api_core.errors import IdempotencyKeyReused, RequestInProgress
+from api_core.hardening import CONNECT_TIMEOUT_S, READ_TIMEOUT_S, guard_client
 from api_core.settings import required_env
 
 DEFAULT_EXPIRY_SECONDS = 24 * 60 * 60
@@ -68,8 +69,13 @@ class Idempotency:
             key_attr="PK",
             sort_key_attr="SK",
             static_pk_value=IDEMPOTENCY_PARTITION,
-            boto_config=Config(retries={"mode": "standard", "max_attempts": 3}),
+            boto_config=Config(
+                retries={"mode": "standard", "max_attempts": 3},
+                connect_timeout=CONNECT_TIMEOUT_S,
+                read_timeout=READ_TIMEOUT_S,
+            ),
         )
+        guard_client(store.client)
         self._run = idempotent_function(
             _call,
             data_keyword_argument="request",

@@ -8,15 +8,19 @@ CORS lives here, at the event level, rather than in an ASGI middleware, for thre
 
 Request flow: read the event -> preflight? answer -> plain OPTIONS? answer with Allow -> write from a
 refused origin? 403 -> run the app -> decorate the response (CORS headers, Vary, X-Request-Id, Allow on 405).
+
+`lazy_handler("api:app")` imports the app (FastAPI, pydantic, Mangum) only when the first request that
+needs it arrives: preflights are answered from the function's committed `routes.json`, so a cold start
+whose first request is a preflight costs a fraction of one that imports FastAPI (docs/PERFORMANCE.md).
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import os
 from collections.abc import Callable
 from typing import Any
-
-from mangum import Mangum
-from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 
 from api_core.cors.policy import (
     STATE_CHANGING_METHODS,
@@ -36,6 +40,7 @@ from api_core.events import (
     read_request,
     strip_headers,
 )
+from api_core.hardening import add_security_headers, screen_request
 from api_core.observability import logger
 from api_core.problems import (
     PROBLEM_JSON,
@@ -45,11 +50,9 @@ from api_core.problems import (
     problem_body,
 )
 from api_core.routes import RouteTable
-from api_core.settings import environment_cors_policy
+from api_core.settings import environment_cors_policy, required_env
 
 LambdaHandler = Callable[[dict[str, Any], Any], LambdaResponse]
-# Without this, Mangum base64-encodes problem+json bodies, which API Gateway then passes through as-is.
-TEXT_MIME_TYPES = [*DEFAULT_TEXT_MIME_TYPES, PROBLEM_JSON]
 _LOGGED_ORIGIN_LENGTH = 200
 
 
@@ -59,18 +62,64 @@ def create_handler(app: Any, *, cors: CorsPolicy | None = None) -> LambdaHandler
     `cors` overrides the environment-driven policy for this function only, e.g. `CorsPolicy.public()`.
     """
     policy = cors if cors is not None else environment_cors_policy()
-    return _CorsLambdaHandler(
-        policy=policy,
-        routes=RouteTable.from_app(app),
-        asgi_handler=Mangum(app, lifespan="off", text_mime_types=TEXT_MIME_TYPES),
-    )
+    handler = _CorsLambdaHandler(policy=policy, routes=RouteTable.from_app(app), load_app=lambda: app)
+    handler.asgi_handler()  # the app is at hand: pay for Mangum now, at cold start
+    return handler
+
+
+def lazy_handler(
+    target: str, *, cors: CorsPolicy | None = None, require_env: tuple[str, ...] = ()
+) -> LambdaHandler:
+    """The Lambda handler for the FastAPI app at `target` ("module:attribute"), imported on first use.
+
+    `handler = lazy_handler("api:app")` in a function's `app.py`, with the routes in `api.py` and their
+    methods in `routes.json` beside it (`python -m api_core.routes api:app > routes.json`; a test fails
+    when it drifts). Settings, the CORS policy and the variables in `require_env` (e.g. TABLE_NAME) are
+    still read and validated here, at cold start, so a misconfigured function fails before any request.
+    """
+    # Built even when `cors` overrides it: a bad STAGE or CORS setting fails every function of the stack.
+    environment_policy = environment_cors_policy()
+    policy = cors if cors is not None else environment_policy
+    for name in require_env:
+        required_env(name)
+    module_name, _, attribute = target.partition(":")
+    spec = importlib.util.find_spec(module_name)  # locates the module without running it
+    if spec is None or spec.origin is None or not attribute:
+        raise ImportError(f"lazy_handler: cannot find {target!r} (expected 'module:attribute')")
+    manifest = os.path.join(os.path.dirname(spec.origin), "routes.json")
+
+    def load_app() -> Any:
+        return getattr(importlib.import_module(module_name), attribute)
+
+    return _CorsLambdaHandler(policy=policy, routes=RouteTable.from_manifest(manifest), load_app=load_app)
 
 
 class _CorsLambdaHandler:
-    def __init__(self, *, policy: CorsPolicy, routes: RouteTable, asgi_handler: LambdaHandler) -> None:
+    def __init__(self, *, policy: CorsPolicy, routes: RouteTable, load_app: Callable[[], Any]) -> None:
         self.policy = policy
         self.routes = routes
-        self.asgi_handler = asgi_handler
+        self._load_app = load_app
+        self._app: Any = None
+        self._asgi: LambdaHandler | None = None
+
+    @property
+    def app(self) -> Any:
+        """The FastAPI app, imported now if it was not yet."""
+        self.asgi_handler()
+        return self._app
+
+    def asgi_handler(self) -> LambdaHandler:
+        """Mangum around the app, built on first use; the app's own routes then replace the manifest."""
+        if self._asgi is None:
+            from mangum import Mangum  # noqa: PLC0415 - lazy: preflights never import it
+            from mangum.adapter import DEFAULT_TEXT_MIME_TYPES  # noqa: PLC0415
+
+            self._app = self._load_app()
+            self.routes = RouteTable.from_app(self._app)
+            # Without this, Mangum base64-encodes problem+json bodies, which API Gateway passes as-is.
+            text_mime_types = [*DEFAULT_TEXT_MIME_TYPES, PROBLEM_JSON]
+            self._asgi = Mangum(self._app, lifespan="off", text_mime_types=text_mime_types)
+        return self._asgi
 
     def __call__(self, event: dict[str, Any], context: Any) -> LambdaResponse:
         try:
@@ -83,6 +132,13 @@ class _CorsLambdaHandler:
         origin = request.headers.get("origin", ())
         if request.method == "OPTIONS" and origin and request.header("access-control-request-method"):
             return self._preflight(request, origin)
+        # Limits before the app (413, 415, bad body, out of time); a write from a refused origin is left to
+        # the 403 below, so that a cross-site simple POST is always refused as such.
+        refused_write = bool(origin) and request.method in STATE_CHANGING_METHODS
+        if not (refused_write and self.policy.check_origin(origin) is not None):
+            screened = screen_request(event, request, context)
+            if screened is not None:
+                return self._decorate(request, origin, screened)
         try:
             response = self._serve(request, origin, event, context)
         except Exception:
@@ -103,6 +159,7 @@ class _CorsLambdaHandler:
             self._log_refusal(request, origin, answer.refusal)
             response = self._refused(request, answer.refusal)
         merge_headers(response, self._request_id_header(request), VARY_PREFLIGHT)
+        add_security_headers(request, response)  # preflight answers are responses like any other
         return response
 
     def _serve(
@@ -120,7 +177,7 @@ class _CorsLambdaHandler:
                 # write from an origin the policy refuses is stopped here, before it reaches any data.
                 self._log_refusal(request, origin, refusal)
                 return self._refused(request, refusal)
-        return self.asgi_handler(event, context)
+        return self.asgi_handler()(event, context)
 
     def _decorate(
         self, request: HttpRequest, origin: tuple[str, ...], response: LambdaResponse
@@ -139,6 +196,7 @@ class _CorsLambdaHandler:
             if served:
                 extra["Allow"] = ", ".join(sorted(served))
         merge_headers(response, extra, VARY_ACTUAL)
+        add_security_headers(request, response)
         return response
 
     def _refused(self, request: HttpRequest, refusal: Refusal) -> LambdaResponse:

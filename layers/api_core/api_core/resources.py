@@ -173,7 +173,9 @@ def none_match(value: str | None, version: int) -> bool:
 
 
 # -- dependencies ---------------------------------------------------------------------------------------
-def _list_params(
+# `async def` although nothing here awaits: FastAPI runs a plain `def` dependency in a thread pool, a hop
+# that cost about 0.7 ms per dependency per request on Lambda-sized CPUs (docs/PERFORMANCE.md).
+async def _list_params(
     page: Annotated[int | None, Query(ge=1, description="page number, from 1")] = None,
     per_page: Annotated[int | None, Query(ge=1, le=MAX_PER_PAGE, description="items per page")] = None,
     limit: Annotated[int | None, Query(ge=1, le=MAX_PER_PAGE, description="cursor style: page size")] = None,
@@ -189,7 +191,7 @@ ListParams = Annotated[ListRequest, Depends(_list_params)]
 """A route parameter for `?page&per_page&search` or `?limit&cursor&search`; out-of-range values are 422."""
 
 
-def _if_match(if_match: Annotated[str | None, Header()] = None) -> frozenset[int] | None:
+async def _if_match(if_match: Annotated[str | None, Header()] = None) -> frozenset[int] | None:
     return if_match_versions(if_match)
 
 
@@ -200,7 +202,7 @@ IfNoneMatch = Annotated[str | None, Header()]
 """A route parameter: the raw `If-None-Match` header, for `none_match`."""
 
 
-def _idempotency_key(
+async def _idempotency_key(
     request: Request,
     idempotency_key: Annotated[
         str | None, Header(min_length=1, max_length=MAX_IDEMPOTENCY_KEY_LENGTH, pattern=r"^[\x21-\x7e]+$")

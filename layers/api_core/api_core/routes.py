@@ -7,6 +7,8 @@ collection with separate GET and POST routes would advertise just one of them; t
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from typing import Any
 
@@ -34,3 +36,40 @@ class RouteTable:
                 matched = True
                 served |= methods
         return frozenset(served) if matched else None
+
+    @classmethod
+    def from_manifest(cls, path: str | os.PathLike[str]) -> RouteTable:
+        """The table from a committed `routes.json` (see `manifest`), without importing the app.
+
+        This is what lets the entry point answer preflights before FastAPI is imported.
+        """
+        with open(path, encoding="utf-8") as file:
+            entries = json.load(file)
+        return cls([(re.compile(entry["regex"]), frozenset(entry["methods"])) for entry in entries])
+
+
+def manifest(app: Any) -> list[dict[str, Any]]:
+    """Each HTTP route of an app as {path, regex, methods}: the content of a function's `routes.json`.
+
+    The regex is Starlette's own (`route.path_regex`), so the manifest matches exactly what the app
+    matches; tests/unit/test_route_manifests.py fails when a committed manifest drifts from its app.
+    """
+    return [
+        {"path": route.path, "regex": route.path_regex.pattern, "methods": sorted(route.methods)}
+        for route in app.routes
+        if getattr(route, "methods", None) and getattr(route, "path_regex", None)
+    ]
+
+
+def render_manifest(app: Any) -> str:
+    """`manifest(app)` as the committed file's text."""
+    return json.dumps(manifest(app), indent=2) + "\n"
+
+
+if __name__ == "__main__":  # python -m api_core.routes api:app > routes.json (from the function's folder)
+    import importlib
+    import sys
+
+    sys.path.insert(0, os.getcwd())
+    _module, _, _attribute = sys.argv[1].partition(":")
+    sys.stdout.write(render_manifest(getattr(importlib.import_module(_module), _attribute)))

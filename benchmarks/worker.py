@@ -1,0 +1,273 @@
+"""One benchmark row in a fresh interpreter: `python -S worker.py MODE ROW [N]`, prints one JSON line.
+
+The parent sets sys.path (PYTHONPATH) as Lambda would: the row's code first, then its dependencies.
+Modes:
+- `cold-<event>`: import the handler and answer one event (the figure), then 100 mixed calls (peak RSS).
+- `warm`: N timed calls of each event after a warm-up, each event parsed afresh from its JSON text.
+- `dynamo`: ours only: items read per page request at several depths, page-number and cursor styles.
+Our function runs against moto: in-process for `warm` (each distinct request answered by moto once, then
+replayed: see Replay) and `dynamo`, and for `cold-*` a moto server the parent runs, so boto3's import is
+paid as on Lambda.
+"""
+
+# Imports happen where they are measured or after moto has started, never at module top.
+# ruff: noqa: PLC0415
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+EVENTS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "events")
+EVENTS = {
+    "preflight": "items-options-preflight-put-allowed-origin",
+    "get": "items-get-list-allowed-origin",
+    "post": "items-post-create",
+    "404": "items-get-one-unknown",
+}
+MODULES = {"ours": "app", "raw": "raw", "fastapi": "naive_fastapi", "powertools": "powertools"}
+EXPECTED = {"preflight": (200, 204), "get": (200,), "post": (201,), "404": (404,)}
+
+
+class Context:
+    """The Lambda context attributes the handlers read."""
+
+    function_name = "bench"
+    function_version = "$LATEST"
+    memory_limit_in_mb = 1024
+    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:bench"
+    aws_request_id = "00000000-0000-0000-0000-000000000000"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
+
+def event_texts() -> dict[str, str]:
+    texts = {}
+    for kind, name in EVENTS.items():
+        with open(os.path.join(EVENTS_DIR, f"{name}.json"), encoding="utf-8") as file:
+            texts[kind] = file.read()
+    return texts
+
+
+def call(handler, text: str, kind: str) -> None:
+    response = handler(json.loads(text), Context())
+    if response["statusCode"] not in EXPECTED[kind]:
+        raise SystemExit(f"{kind}: unexpected {response['statusCode']}: {response.get('body')}")
+
+
+class BotoTimer:
+    """Time spent inside botocore API calls, so that our own code's share can be reported apart."""
+
+    def __init__(self) -> None:
+        from botocore.client import BaseClient
+
+        self.total = 0.0
+        original = BaseClient._make_api_call
+
+        def timed(client, operation, params):
+            start = time.perf_counter()
+            try:
+                return original(client, operation, params)
+            finally:
+                self.total += time.perf_counter() - start
+
+        BaseClient._make_api_call = timed
+
+
+class Replay:
+    """DynamoDB at zero latency: moto answers each distinct request once, and later identical requests
+    (any write of the same operation) get that recorded HTTP response. botocore still builds, signs and
+    parses every call, so the figure is our whole stack minus the network and the service.
+    """
+
+    def __init__(self, client) -> None:
+        self.recorded: dict[object, dict] = {}
+        self.pending: object = None
+        client.meta.events.register_first("before-send.dynamodb", self.replay)
+        client.meta.events.register("response-received.dynamodb", self.record)
+
+    def replay(self, request, **_):
+        from botocore.awsrequest import AWSResponse
+        from moto.core.botocore_stubber import MockRawResponse
+        from moto.core.models import botocore_stubber
+
+        operation = request.headers.get("X-Amz-Target", b"")
+        key = (
+            operation
+            if b"TransactWrite" in operation or b"PutItem" in operation
+            else (operation, request.body)
+        )
+        if key not in self.recorded:
+            self.pending = key
+            return None
+        # botocore calls every before-send handler: moto's would still do the whole request.
+        botocore_stubber.enabled = False
+        response = self.recorded[key]
+        return AWSResponse(
+            request.url, response["status_code"], response["headers"], MockRawResponse(response["body"])
+        )
+
+    def record(self, response_dict, **_):
+        from moto.core.models import botocore_stubber
+
+        botocore_stubber.enabled = True
+        if self.pending is not None and response_dict and response_dict.get("status_code") == 200:
+            self.recorded[self.pending] = response_dict
+        self.pending = None
+
+
+def start_moto(items: int) -> object:
+    """An in-process moto table as template.yaml defines it (props from the parent), seeded."""
+    from moto import mock_aws
+
+    mock = mock_aws()
+    mock.start()
+    import boto3
+
+    props = json.loads(os.environ["BENCH_TABLE_PROPS"])
+    table = boto3.resource("dynamodb").create_table(TableName=os.environ["TABLE_NAME"], **props)
+    seed(table, items)
+    return mock
+
+
+def seed(table, items: int) -> None:
+    from api_core.ids import new_id
+
+    stamp = "2026-11-01T00:00:00.000000Z"
+    with table.batch_writer() as batch:
+        for number in range(items):
+            name = f"Item {number}"
+            record_id = new_id()
+            batch.put_item(
+                Item={
+                    "PK": "ITEMS",
+                    "SK": f"ITEM#{record_id}",
+                    "id": record_id,
+                    "name": name,
+                    "search_name": name.casefold(),
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                    "version": 1,
+                }
+            )
+        batch.put_item(Item={"PK": "ITEMS", "SK": "#COUNT", "total": items})
+
+
+def cold(row: str, kind: str) -> dict:
+    texts = event_texts()
+    start = time.perf_counter()
+    handler = __import__(MODULES[row]).handler
+    call(handler, texts[kind], kind)
+    elapsed = time.perf_counter() - start
+    heavy = sorted(name for name in ("fastapi", "pydantic", "mangum", "boto3") if name in sys.modules)
+    for number in range(100):
+        other = ("preflight", "get", "post", "404")[number % 4]
+        call(handler, texts[other], other)
+    rss_mb = peak_rss_mb()
+    return {"ms": elapsed * 1000, "rss_mb": rss_mb, "imported": heavy}
+
+
+def peak_rss_mb() -> float:
+    # VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss over exec from the parent process.
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def warm(row: str, iterations: int) -> dict:
+    texts = event_texts()
+    handler = __import__(MODULES[row]).handler
+    if row == "ours":
+        start_moto(40)
+        handler.app  # noqa: B018 - imports the routes, and with them the repository's client
+        Replay(sys.modules["repository"].db.table.meta.client)
+        timer = BotoTimer()
+    else:
+        timer = None
+    results = {}
+    for kind, text in texts.items():
+        for _ in range(max(50, iterations // 10)):
+            call(handler, text, kind)
+        samples, own = [], []
+        for _ in range(iterations):
+            before = timer.total if timer else 0.0
+            start = time.perf_counter()
+            call(handler, text, kind)
+            elapsed = time.perf_counter() - start
+            samples.append(elapsed)
+            own.append(elapsed - (timer.total - before if timer else 0.0))
+        results[kind] = {"all": percentiles(samples), "own": percentiles(own)}
+    return results
+
+
+def percentiles(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    return {
+        "median_us": ordered[len(ordered) // 2] * 1e6,
+        "p99_us": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1e6,
+    }
+
+
+def dynamo(depths: list[int]) -> dict:
+    """Items read and capacity consumed per page request, page-number vs cursor, at each depth."""
+    per_page = 20
+    start_moto(max(depths) * per_page + 5)
+    reads = {"calls": 0, "items": 0, "rcu": 0.0}
+
+    def ask_capacity(params, **_):
+        params.setdefault("ReturnConsumedCapacity", "TOTAL")
+
+    def count(parsed, **_):
+        reads["calls"] += 1
+        reads["items"] += parsed.get("ScannedCount", 1 if "Item" in parsed else 0)
+        capacity = parsed.get("ConsumedCapacity") or {}
+        reads["rcu"] += float(capacity.get("CapacityUnits", 0.0))
+
+    handler = __import__("app").handler
+    handler.app  # noqa: B018 - imports the routes, and with them the repository's client
+    client = sys.modules["repository"].db.table.meta.client
+    for operation in ("Query", "GetItem"):
+        client.meta.events.register(f"provide-client-params.dynamodb.{operation}", ask_capacity)
+        client.meta.events.register(f"after-call.dynamodb.{operation}", count)
+    base = json.loads(event_texts()["get"])
+
+    def request(query: dict[str, str]) -> tuple[dict, dict]:
+        reads.update(calls=0, items=0, rcu=0.0)
+        event = {**base, "queryStringParameters": query, "multiValueQueryStringParameters": None}
+        event["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()}
+        response = handler(event, Context())
+        assert response["statusCode"] == 200, response
+        return json.loads(response["body"]), dict(reads)
+
+    result: dict = {"page": {}, "cursor": {}}
+    for depth in depths:
+        result["page"][depth] = request({"page": str(depth), "per_page": str(per_page)})[1]
+    cursor = None
+    for depth in range(1, max(depths) + 1):
+        query = {"limit": str(per_page), **({"cursor": cursor} if cursor else {})}
+        body, cost = request(query)
+        if depth in depths:
+            result["cursor"][depth] = cost
+        cursor = body["next_cursor"]
+    result["total"] = {"calls": 1, "items": 1, "note": "one consistent GetItem of the counter record"}
+    return result
+
+
+def main() -> None:
+    mode, row = sys.argv[1], sys.argv[2]
+    if mode.startswith("cold-"):
+        output = cold(row, mode.removeprefix("cold-"))
+    elif mode == "warm":
+        output = warm(row, int(sys.argv[3]))
+    else:
+        output = dynamo([int(depth) for depth in sys.argv[3].split(",")])
+    sys.stdout.write(json.dumps(output) + "\n")
+
+
+if __name__ == "__main__":
+    main()

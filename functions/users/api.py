@@ -1,0 +1,138 @@
+"""/api/v1/users and the orders nested under each user (/api/v1/users/{user_id}/orders/{order_id})."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import service
+from api_core.app_factory import create_app
+from api_core.pagination import CursorBody, PageBody
+from api_core.resources import (
+    IdempotencyKeyHeader,
+    IfMatch,
+    IfNoneMatch,
+    ListParams,
+    created,
+    etag,
+    list_response,
+    no_content,
+    none_match,
+    not_modified,
+)
+from fastapi import Body, Request, Response
+from models import Order, OrderIn, OrderPatch, User, UserIn, UserPatch
+
+USERS = "/api/v1/users"
+USER = "/api/v1/users/{user_id}"
+ORDERS = "/api/v1/users/{user_id}/orders"
+ORDER = "/api/v1/users/{user_id}/orders/{order_id}"
+MERGE_PATCH = "application/merge-patch+json"
+
+app = create_app(title="Users")
+
+
+# -- users ----------------------------------------------------------------------------------------------
+@app.get(USERS)
+async def list_users(
+    request: Request, response: Response, query: ListParams
+) -> PageBody[User] | CursorBody[User]:
+    return list_response(request, response, service.list_users(query))
+
+
+@app.post(USERS, status_code=201)
+async def create_user(
+    request: Request, response: Response, body: UserIn, idempotency_key: IdempotencyKeyHeader
+) -> User:
+    user = service.create_user(body, idempotency_key)
+    created(request, response, user.id, version=user.version)
+    return user
+
+
+@app.get(USER, response_model=User)
+async def get_user(user_id: str, response: Response, if_none_match: IfNoneMatch = None) -> User | Response:
+    user = service.get_user(user_id)
+    if none_match(if_none_match, user.version):
+        return not_modified(user.version)
+    response.headers["ETag"] = etag(user.version)
+    return user
+
+
+@app.put(USER)
+async def replace_user(user_id: str, body: UserIn, response: Response, expected: IfMatch) -> User:
+    user = service.replace_user(user_id, body, expected)
+    response.headers["ETag"] = etag(user.version)
+    return user
+
+
+@app.patch(USER)
+async def patch_user(
+    user_id: str,
+    body: Annotated[UserPatch, Body(media_type=MERGE_PATCH)],
+    response: Response,
+    expected: IfMatch,
+) -> User:
+    user = service.patch_user(user_id, body, expected)
+    response.headers["ETag"] = etag(user.version)
+    return user
+
+
+@app.delete(USER, status_code=204, response_class=Response)
+async def delete_user(user_id: str, expected: IfMatch) -> Response:
+    service.delete_user(user_id, expected)
+    return no_content()
+
+
+# -- orders ---------------------------------------------------------------------------------------------
+@app.get(ORDERS)
+async def list_orders(
+    user_id: str, request: Request, response: Response, query: ListParams
+) -> PageBody[Order] | CursorBody[Order]:
+    return list_response(request, response, service.list_orders(user_id, query))
+
+
+@app.post(ORDERS, status_code=201)
+async def create_order(
+    user_id: str, request: Request, response: Response, body: OrderIn, idempotency_key: IdempotencyKeyHeader
+) -> Order:
+    order = service.create_order(user_id, body, idempotency_key)
+    created(request, response, order.id, version=order.version)
+    return order
+
+
+@app.get(ORDER, response_model=Order)
+async def get_order(
+    user_id: str, order_id: str, response: Response, if_none_match: IfNoneMatch = None
+) -> Order | Response:
+    order = service.get_order(user_id, order_id)
+    if none_match(if_none_match, order.version):
+        return not_modified(order.version)
+    response.headers["ETag"] = etag(order.version)
+    return order
+
+
+@app.put(ORDER)
+async def replace_order(
+    user_id: str, order_id: str, body: OrderIn, response: Response, expected: IfMatch
+) -> Order:
+    order = service.replace_order(user_id, order_id, body, expected)
+    response.headers["ETag"] = etag(order.version)
+    return order
+
+
+@app.patch(ORDER)
+async def patch_order(
+    user_id: str,
+    order_id: str,
+    body: Annotated[OrderPatch, Body(media_type=MERGE_PATCH)],
+    response: Response,
+    expected: IfMatch,
+) -> Order:
+    order = service.patch_order(user_id, order_id, body, expected)
+    response.headers["ETag"] = etag(order.version)
+    return order
+
+
+@app.delete(ORDER, status_code=204, response_class=Response)
+async def delete_order(user_id: str, order_id: str, expected: IfMatch) -> Response:
+    service.delete_order(user_id, order_id, expected)
+    return no_content()

@@ -1,0 +1,66 @@
+"""The reliability tier: bad input, CORS attacks, faults and limits (issue 8; figures in docs/RELIABILITY.md).
+
+Each test adds its figures (cases tried, requests sent, what was lost) to `.local/reliability/summary.json`
+(git-ignored); docs/RELIABILITY.md's figures table is copied from it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from support.handlers import ALLOWED_ORIGIN, PROD_ENV, Result
+from support.paths import ROOT
+
+SUMMARY = ROOT / ".local" / "reliability" / "summary.json"
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture(scope="session")
+def figures() -> Any:
+    """`figures(section, cases=..., requests=..., lost=...)`: adds to the section's counts for the doc."""
+    totals: dict[str, dict[str, int]] = {}
+
+    def add(section: str, **counts: int) -> None:
+        entry = totals.setdefault(section, {})
+        for name, value in counts.items():
+            entry[name] = entry.get(name, 0) + value
+
+    yield add
+    if totals:
+        SUMMARY.parent.mkdir(parents=True, exist_ok=True)
+        previous = json.loads(SUMMARY.read_text()) if SUMMARY.exists() else {}
+        SUMMARY.write_text(json.dumps({**previous, **totals}, indent=2, sort_keys=True) + "\n")
+
+
+@pytest.fixture
+def items(dynamodb_table, cold_start) -> Callable[..., dict[str, Any]]:
+    """The items function in prod (explicit origin list), with the moto table."""
+    return cold_start("items", PROD_ENV)
+
+
+@pytest.fixture
+def users(dynamodb_table, cold_start) -> Callable[..., dict[str, Any]]:
+    return cold_start("users", PROD_ENV)
+
+
+def assert_clean_problem(result: Result, status: int | None = None, *, cors: bool = True) -> dict[str, Any]:
+    """A problem+json answer: the status, RFC 9457 members, no stack trace, CORS for the allowed origin."""
+    if status is not None:
+        assert result.status == status, result.body
+    assert 400 <= result.status < 600, result.body
+    assert result.headers["content-type"] == PROBLEM, result.headers
+    problem = result.json()
+    assert set(problem) >= {"type", "title", "status", "detail", "instance"}
+    assert problem["status"] == result.status
+    assert_no_leak(result)
+    if cors:
+        assert result.headers.get("access-control-allow-origin") == ALLOWED_ORIGIN, result.headers
+    return problem
+
+
+def assert_no_leak(result: Result) -> None:
+    for marker in ("Traceback", 'File "', "Error(", "site-packages", "botocore", "api_core/"):
+        assert marker not in result.body, result.body

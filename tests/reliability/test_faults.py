@@ -1,0 +1,246 @@
+"""Faults: DynamoDB throttling and outages (real SDK retries, then 503), atomic creates, the time budget."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import botocore.endpoint
+import pytest
+from api_core import hardening
+from api_core.dynamo import Collection, Database
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ClientError, EndpointConnectionError
+from moto.core.botocore_stubber import BotocoreStubber
+from reliability.conftest import assert_clean_problem
+from support.handlers import LambdaContext, Result
+
+THROTTLED = b'{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate exceeded"}'
+UNAVAILABLE = b'{"__type":"com.amazon.coral.availability#ServiceUnavailableException","message":"down"}'
+
+
+class Fault:
+    """Answers chosen DynamoDB operations with an error at the HTTP level, so botocore's own retry handler
+    (standard mode) sees a real throttling response; counts every attempt of every operation."""
+
+    def __init__(self, operations: set[str], body: bytes = THROTTLED, status: int = 400, times: int = 99):
+        self.operations, self.body, self.status, self.left = operations, body, status, times
+        self.attempts: dict[str, int] = {}
+
+    def __call__(self, request, **_):
+        operation = request.headers.get("X-Amz-Target", b"")
+        operation = (operation.decode() if isinstance(operation, bytes) else operation).rsplit(".", 1)[-1]
+        self.attempts[operation] = self.attempts.get(operation, 0) + 1
+        if operation in self.operations and self.left > 0:
+            self.left -= 1
+            return AWSResponse(request.url, self.status, {"x-amzn-RequestId": "fault"}, _Raw(self.body))
+        return None
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_):
+        yield self.body
+
+
+@pytest.fixture
+def no_backoff(monkeypatch):
+    """botocore sleeps between retries; record the delays instead of waiting them out."""
+    delays: list[float] = []
+    monkeypatch.setattr(botocore.endpoint.time, "sleep", delays.append)
+    return delays
+
+
+@pytest.fixture
+def inject(monkeypatch):
+    """`inject(Fault(...))`: the fault answers before moto does. botocore calls every before-send handler
+    (moto's too, which would apply the write) and keeps the first response, so the fault wraps moto's."""
+    original = BotocoreStubber.__call__
+
+    def install(fault: Fault) -> Fault:
+        def call(stubber, event_name, request, **kwargs):
+            return fault(request) or original(stubber, event_name, request, **kwargs)
+
+        monkeypatch.setattr(BotocoreStubber, "__call__", call)
+        return fault
+
+    return install
+
+
+def invoke(handler, event):
+    """As support.handlers.invoke, with a minute left: the first request also imports the routes (lazy),
+    which must not eat into the time budget these tests are not about."""
+    return Result(handler(json.loads(json.dumps(event)), LambdaContext(remaining_ms=60_000)))
+
+
+def repository(items, load_event):
+    """The function's repository module: the routes (and so the repository) load on the first request."""
+    invoke(items, load_event("items-get-list"))
+    return sys.modules["repository"]
+
+
+def stored(table) -> list[dict]:
+    return table.scan()["Items"]
+
+
+def test_the_sdk_is_configured_for_standard_retries_and_short_timeouts(dynamodb_table):
+    config = Database("api-test-table").client.meta.config
+    # botocore reads `max_attempts` as retries after the first attempt: 4 attempts in all
+    assert config.retries == {"mode": "standard", "total_max_attempts": 4}
+    assert (config.connect_timeout, config.read_timeout) == (
+        hardening.CONNECT_TIMEOUT_S,
+        hardening.READ_TIMEOUT_S,
+    )
+
+
+def test_a_throttle_is_retried_and_the_request_succeeds(
+    items, load_event, dynamodb_table, inject, no_backoff, figures
+):
+    # GIVEN DynamoDB throttles the first two attempts of the create's transaction
+    fault = inject(Fault({"TransactWriteItems"}, times=2))
+    # WHEN a client creates an item
+    result = invoke(items, load_event("items-post-create"))
+    # THEN the SDK retried with backoff and the create succeeded on its third attempt
+    assert result.status == 201, result.body
+    assert fault.attempts["TransactWriteItems"] == 3
+    assert len(no_backoff) == 2
+    assert len(stored(dynamodb_table)) == 2  # the item and its counter, once
+    figures("faults", cases=1, requests=1, sdk_attempts=3)
+
+
+@pytest.mark.parametrize(
+    ("operation", "body", "status", "event"),
+    [
+        ("TransactWriteItems", THROTTLED, 400, "items-post-create"),
+        ("GetItem", THROTTLED, 400, "items-get-list"),
+        ("Query", UNAVAILABLE, 503, "items-get-list"),
+        ("GetItem", UNAVAILABLE, 503, "items-get-one"),
+    ],
+)
+def test_exhausted_retries_are_a_503_with_retry_after_and_nothing_written(
+    items, load_event, dynamodb_table, inject, no_backoff, figures, operation, body, status, event
+):
+    assert invoke(items, load_event("items-post-create")).status == 201  # something to read; routes loaded
+    before = stored(dynamodb_table)
+    fault = inject(Fault({operation}, body, status))
+    result = invoke(items, load_event(event))
+    problem = assert_clean_problem(result, 503)
+    assert problem["type"] == hardening.TYPE_UNAVAILABLE
+    assert result.headers["retry-after"] == "1"
+    assert fault.attempts[operation] == 4  # the first attempt and 3 retries, then given up
+    assert stored(dynamodb_table) == before  # nothing partial
+    figures("faults", cases=1, requests=1, sdk_attempts=4, lost=0)
+
+
+def test_an_unreachable_endpoint_is_a_503(items, load_event, no_backoff, figures):
+    def refuse(request, **_):
+        raise EndpointConnectionError(endpoint_url=request.url)
+
+    repository(items, load_event).db.client.meta.events.register_first("before-send.dynamodb", refuse)
+    result = invoke(items, load_event("items-get-list"))
+    assert_clean_problem(result, 503)
+    assert result.headers["retry-after"] == "1"
+    figures("faults", cases=1, requests=1)
+
+
+def test_a_create_and_its_counter_are_one_transaction(
+    items, load_event, dynamodb_table, inject, no_backoff, figures
+):
+    # GIVEN every write call of a create is recorded, and the first transaction fails (throttled)
+    calls: list[tuple[str, list[str]]] = []
+
+    def record(params, model, **_):
+        if model.name in ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"):
+            ops = [next(iter(op)) for op in params.get("TransactItems", [])]
+            calls.append((model.name, ops))
+
+    client = repository(items, load_event).db.client
+    client.meta.events.register("provide-client-params.dynamodb", record)
+    inject(Fault({"TransactWriteItems"}, times=4))
+    # WHEN the create fails after the SDK's retries
+    failed = invoke(items, load_event("items-post-create"))
+    assert_clean_problem(failed, 503)
+    # THEN nothing was stored: neither the item nor a counted total
+    assert stored(dynamodb_table) == []
+    # AND a successful create writes the item and the counter in one TransactWriteItems call
+    assert invoke(items, load_event("items-post-create")).status == 201
+    writes = [call for call in calls if call[0] != "TransactWriteItems" or call[1]]
+    assert writes[-1] == ("TransactWriteItems", ["Put", "Update"])
+    records = stored(dynamodb_table)
+    assert sorted(r["SK"] for r in records)[0] == "#COUNT"
+    assert next(r for r in records if r["SK"] == "#COUNT")["total"] == 1
+    figures("faults", cases=2, requests=2, lost=0)
+
+
+# -- the invocation's time budget -----------------------------------------------------------------------
+def test_a_write_with_too_little_time_left_is_refused_before_the_app(
+    items, load_event, dynamodb_table, figures
+):
+    event = load_event("items-post-create")
+    raw = items(event, LambdaContext(remaining_ms=hardening.ATTEMPT_BUDGET_MS - 1))
+    result = Result(raw)
+    problem = assert_clean_problem(result, 503)
+    assert problem["type"] == hardening.TYPE_OUT_OF_TIME
+    assert result.headers["retry-after"] == "1"
+    assert stored(dynamodb_table) == []
+    # a read is still served: it cannot be cut off half-way through a write
+    assert Result(items(load_event("items-get-list"), LambdaContext(remaining_ms=1000))).status in (200, 503)
+    figures("faults", cases=2, requests=2, lost=0)
+
+
+def test_no_dynamodb_attempt_starts_that_could_outlive_the_deadline(dynamodb_table):
+    # GIVEN a deadline closer than one attempt's worst case (connect + read timeout)
+    db = Database("api-test-table")
+    things = Collection("things", "thing", "THINGS", "THING#")
+    hardening._start_deadline(LambdaContext(remaining_ms=hardening.ATTEMPT_BUDGET_MS - 50))
+    try:
+        # WHEN a write would start THEN it is refused as OutOfTime (a 503), and nothing is written
+        with pytest.raises(hardening.OutOfTime):
+            db.create(things, {"id": "0192f3a0-1c2d-7e3f-8a4b-5c6d7e8f9a01"})
+    finally:
+        hardening._start_deadline(None)
+    assert dynamodb_table.scan()["Items"] == []
+    # with time left, the same write goes through
+    hardening._start_deadline(LambdaContext(remaining_ms=10_000))
+    try:
+        db.create(things, {"id": "0192f3a0-1c2d-7e3f-8a4b-5c6d7e8f9a01"})
+    finally:
+        hardening._start_deadline(None)
+    assert len(dynamodb_table.scan()["Items"]) == 2
+
+
+def _wrapped(cause: BaseException) -> BaseException:
+    try:
+        raise RuntimeError("a library's own error") from cause
+    except RuntimeError as error:
+        return error
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, "GetItem"), True),
+        (ClientError({"Error": {"Code": "ConditionalCheckFailedException"}}, "PutItem"), False),
+        (
+            ClientError(
+                {
+                    "Error": {"Code": "TransactionCanceledException"},
+                    "CancellationReasons": [{"Code": "ThrottlingError"}],
+                },
+                "TransactWriteItems",
+            ),
+            True,
+        ),
+        (
+            _wrapped(ClientError({"Error": {"Code": "ThrottlingException"}}, "PutItem")),
+            True,
+        ),  # Powertools wraps
+        (_wrapped(hardening.OutOfTime()), True),
+        (EndpointConnectionError(endpoint_url="https://dynamodb"), True),
+        (ValueError("a bug"), False),
+    ],
+)
+def test_which_errors_mean_unavailable(error, expected):
+    assert hardening.unavailable(error) is expected
