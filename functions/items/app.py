@@ -4,15 +4,6 @@ The Lambda entry point. The routes are in api.py, imported on the first request 
 preflights are answered from routes.json without importing FastAPI (docs/ARCHITECTURE.md).
 """
 
-from typing import Any
-
 from api_core.lambda_handler import lazy_handler
 
 handler = lazy_handler("api:app", require_env=("TABLE_NAME",))
-
-
-def __getattr__(name: str) -> Any:
-    # `app.app` still reaches the FastAPI app (tests, tools), importing it on first use.
-    if name == "app":
-        return handler.app  # type: ignore[attr-defined]
-    raise AttributeError(name)

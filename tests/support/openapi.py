@@ -51,7 +51,7 @@ def api_document() -> dict[str, Any]:
     }
     for function in FUNCTIONS:
         load_handler(function)
-        app = sys.modules["app"].app
+        app = sys.modules["app"].handler.app
         document = copy.deepcopy(app.openapi())
         merged["paths"].update(document["paths"])
         merged["components"]["schemas"].update(document.get("components", {}).get("schemas", {}))
