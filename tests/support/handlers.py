@@ -38,6 +38,7 @@ def load_handler(function: str) -> Handler:
 
     api_core.settings.settings.cache_clear()
     api_core.settings.environment_cors_policy.cache_clear()
+    _forget_previous_apps()
     # A new Lambda process starts with no event loop; Mangum takes the thread's current one at import.
     # Other tests (Playwright's sync API) may leave a closed loop behind, so start from a fresh one.
     asyncio.set_event_loop(asyncio.new_event_loop())
@@ -47,6 +48,20 @@ def load_handler(function: str) -> Handler:
     sys.path.insert(0, str(code_dir))
     module = importlib.import_module("app")
     return module.handler
+
+
+def _forget_previous_apps() -> None:
+    """Let the apps of earlier cold starts be garbage-collected, as a new process would.
+
+    FastAPI keeps module-level caches keyed by endpoint function (fastapi.dependencies.models). One app
+    per process, as on Lambda, makes that harmless; one app per test kept every earlier app, its modules
+    and boto3 clients alive: gigabytes over the suite, and minutes of garbage collection at exit.
+    """
+    models = sys.modules.get("fastapi.dependencies.models")
+    for name in ("_is_gen_callable_cached", "_is_async_gen_callable_cached", "_is_coroutine_callable_cached"):
+        cached = getattr(models, name, None)
+        if cached is not None:
+            cached.cache_clear()
 
 
 class LambdaContext:
