@@ -41,6 +41,18 @@ def test_sam_validate_lint_passes():
     assert "is a valid SAM Template" in result.stdout + result.stderr
 
 
+def run_without_site_packages(program: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run `program` on this python3.13 with no site-packages (-S): only env's PYTHONPATH is importable."""
+    return subprocess.run(
+        [sys.executable, "-S", "-c", program],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 @pytest.fixture(scope="session")
 def sam_build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     build_dir = tmp_path_factory.mktemp("sam-build")
@@ -182,14 +194,7 @@ def test_what_the_layer_build_leaves_out_is_never_needed(layer_dir: Path):
         "PYTHONPATH": str(layer_dir),
     }
     # WHEN the logger, the idempotency utility with its DynamoDB store, and EmailStr are used
-    result = subprocess.run(
-        [sys.executable, "-S", "-c", program],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_without_site_packages(program, env)
     # THEN all of them work from what was shipped
     assert result.returncode == 0, result.stderr
 
@@ -212,14 +217,7 @@ def test_the_built_health_function_answers_from_the_built_layer_alone(sam_build_
         "PYTHONPATH": f"{sam_build_dir / 'HealthFunction'}:{sam_build_dir / 'ApiCoreLayer' / 'python'}",
     }
     # WHEN the handler runs on this machine's python3.13 (the layer is built for x86_64 by default)
-    result = subprocess.run(
-        [sys.executable, "-S", "-c", program],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_without_site_packages(program, env)
     # THEN it answers 200, with every import served from the build output
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout.strip().splitlines()[-1])
