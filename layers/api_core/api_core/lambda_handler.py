@@ -134,17 +134,19 @@ class _CorsLambdaHandler:
             return self._preflight(request, origin)
         # Limits before the app (413, 415, bad body, out of time); a write from a refused origin is left to
         # the 403 below, so that a cross-site simple POST is always refused as such.
-        refused_write = bool(origin) and request.method in STATE_CHANGING_METHODS
-        if not (refused_write and self.policy.check_origin(origin) is not None):
+        # The origin is decided once per request; every step below uses that one decision.
+        refusal = self.policy.check_origin(origin) if origin else None
+        refused_write = refusal is not None and request.method in STATE_CHANGING_METHODS
+        if not refused_write:
             screened = screen_request(event, request, context)
             if screened is not None:
-                return self._decorate(request, origin, screened)
+                return self._decorate(request, origin, refusal, screened)
         try:
-            response = self._serve(request, origin, event, context)
+            response = self._serve(request, origin, refusal, event, context)
         except Exception:
             logger.exception("unhandled exception outside the app")
             response = self._problem(request, 500, "an unexpected error occurred", type=TYPE_INTERNAL)
-        return self._decorate(request, origin, response)
+        return self._decorate(request, origin, refusal, response)
 
     def _preflight(self, request: HttpRequest, origin: tuple[str, ...]) -> LambdaResponse:
         answer = self.policy.preflight(
@@ -163,34 +165,39 @@ class _CorsLambdaHandler:
         return response
 
     def _serve(
-        self, request: HttpRequest, origin: tuple[str, ...], event: dict[str, Any], context: Any
+        self,
+        request: HttpRequest,
+        origin: tuple[str, ...],
+        refusal: Refusal | None,
+        event: dict[str, Any],
+        context: Any,
     ) -> LambdaResponse:
         if request.method == "OPTIONS":
             served = self.routes.methods_for(request.path)
             if served is not None and "OPTIONS" not in served:
                 allow = ", ".join(sorted(served | {"OPTIONS"}))
                 return make_response(request.format, 204, {"Allow": allow})
-        if origin and request.method in STATE_CHANGING_METHODS:
-            refusal = self.policy.check_origin(origin)
-            if refusal is not None:
-                # CORS alone lets a simple cross-site POST through (only the reading is blocked), so a
-                # write from an origin the policy refuses is stopped here, before it reaches any data.
-                self._log_refusal(request, origin, refusal)
-                return self._refused(request, refusal)
+        if refusal is not None and request.method in STATE_CHANGING_METHODS:
+            # CORS alone lets a simple cross-site POST through (only the reading is blocked), so a
+            # write from an origin the policy refuses is stopped here, before it reaches any data.
+            self._log_refusal(request, origin, refusal)
+            return self._refused(request, refusal)
         return self.asgi_handler()(event, context)
 
     def _decorate(
-        self, request: HttpRequest, origin: tuple[str, ...], response: LambdaResponse
+        self,
+        request: HttpRequest,
+        origin: tuple[str, ...],
+        refusal: Refusal | None,
+        response: LambdaResponse,
     ) -> LambdaResponse:
         # The layer is the only owner of CORS headers: anything the app set is replaced.
         strip_headers(response, "access-control-")
         extra = self._request_id_header(request)
-        if origin:
-            refusal = self.policy.check_origin(origin)
-            if refusal is None:
-                extra.update(self.policy.actual_headers(origin[0]))
-            elif request.method not in STATE_CHANGING_METHODS:  # writes were logged when refused
-                self._log_refusal(request, origin, refusal)
+        if origin and refusal is None:
+            extra.update(self.policy.actual_headers(origin[0]))
+        elif refusal is not None and request.method not in STATE_CHANGING_METHODS:
+            self._log_refusal(request, origin, refusal)  # refused writes were logged when refused
         if response.get("statusCode") == 405:
             served = self.routes.methods_for(request.path)
             if served:
