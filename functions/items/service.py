@@ -8,7 +8,7 @@ from api_core.idempotency import Idempotency, IdempotencyKey
 from api_core.pagination import Listing, ListRequest
 from models import Item, ItemIn, ItemPatch
 
-creates = Idempotency("items.create")
+creates = Idempotency("items.create", repository.db)
 
 
 def create_item(data: ItemIn, key: IdempotencyKey | None = None) -> Item:

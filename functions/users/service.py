@@ -10,8 +10,8 @@ from api_core.ids import is_id
 from api_core.pagination import Listing, ListRequest
 from models import Order, OrderIn, OrderPatch, User, UserIn, UserPatch
 
-user_creates = Idempotency("users.create")
-order_creates = Idempotency("orders.create")
+user_creates = Idempotency("users.create", repository.db)
+order_creates = Idempotency("orders.create", repository.db)
 
 
 # -- users ----------------------------------------------------------------------------------------------

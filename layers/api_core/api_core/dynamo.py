@@ -44,7 +44,7 @@ VERSION = "version"
 SEARCH_READ_BUDGET = 1000
 # Standard retry mode (throttling and 5xx retried with backoff). Short timeouts, so that an attempt that
 # cannot finish before the Lambda deadline is never started (hardening.guard_client).
-_BOTO_CONFIG = Config(
+BOTO_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3},
     connect_timeout=CONNECT_TIMEOUT_S,
     read_timeout=READ_TIMEOUT_S,
@@ -99,9 +99,12 @@ class _ConditionFailed(Exception):
 class Database:
     """The table, with the few operations resources need. Build one per cold start."""
 
-    def __init__(self, table_name: str, *, resource: Any | None = None) -> None:
+    def __init__(self, table_name: str) -> None:
         self.table_name = table_name
-        self.table = (resource or boto3.resource("dynamodb", config=_BOTO_CONFIG)).Table(table_name)
+        # One session per Database, shared by every client made for this table (the idempotency store's
+        # too): a second session would load botocore's DynamoDB model again, about 70 ms of cold start.
+        self.session = boto3.session.Session()
+        self.table = self.session.resource("dynamodb", config=BOTO_CONFIG).Table(table_name)
         # The resource's client converts Python values to and from DynamoDB's typed JSON for every call,
         # transactions included.
         self.client = self.table.meta.client

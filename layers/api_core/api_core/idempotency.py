@@ -22,12 +22,11 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
 )
-from botocore.config import Config
 from pydantic import BaseModel
 
+from api_core.dynamo import BOTO_CONFIG, Database
 from api_core.errors import IdempotencyKeyReused, RequestInProgress
-from api_core.hardening import CONNECT_TIMEOUT_S, READ_TIMEOUT_S, guard_client
-from api_core.settings import required_env
+from api_core.hardening import guard_client
 
 DEFAULT_EXPIRY_SECONDS = 24 * 60 * 60
 IDEMPOTENCY_PARTITION = "IDEMPOTENCY"
@@ -43,46 +42,51 @@ class IdempotencyKey:
 
 
 class Idempotency:
-    """Makes one kind of create safe to retry. Build it at cold start, one per operation:
+    """Makes one kind of create safe to retry. Build it at cold start, one per operation, on the
+    function's `Database` (the records live in the same table, and share its botocore session):
 
-        creates = Idempotency("items.create")
+        creates = Idempotency("items.create", repository.db)
         item = creates.run(key, payload=data.model_dump(mode="json"), create=lambda: repo.create(data),
                            model=Item)
 
     `scope` keeps the keys of different operations apart. Without a key, `run` just calls `create`.
+    The Powertools store and its DynamoDB client are built by the first request that sends a key, so a
+    cold start that serves anything else does not pay for them.
     """
 
     def __init__(
-        self,
-        scope: str,
-        *,
-        table_name: str | None = None,
-        expires_after_seconds: int = DEFAULT_EXPIRY_SECONDS,
+        self, scope: str, db: Database, *, expires_after_seconds: int = DEFAULT_EXPIRY_SECONDS
     ) -> None:
+        self._scope = scope
+        self._db = db
         self._config = IdempotencyConfig(
             event_key_jmespath="key",
             payload_validation_jmespath="payload",
             expires_after_seconds=expires_after_seconds,
         )
-        store = DynamoDBPersistenceLayer(
-            table_name=table_name or required_env("TABLE_NAME"),
-            key_attr="PK",
-            sort_key_attr="SK",
-            static_pk_value=IDEMPOTENCY_PARTITION,
-            boto_config=Config(
-                retries={"mode": "standard", "max_attempts": 3},
-                connect_timeout=CONNECT_TIMEOUT_S,
-                read_timeout=READ_TIMEOUT_S,
-            ),
-        )
-        guard_client(store.client)
-        self._run = idempotent_function(
-            _call,
-            data_keyword_argument="request",
-            persistence_store=store,
-            config=self._config,
-            key_prefix=scope,
-        )
+        self._idempotent_call: Callable[..., dict[str, Any]] | None = None
+
+    def _call(self) -> Callable[..., dict[str, Any]]:
+        if self._idempotent_call is None:
+            store = DynamoDBPersistenceLayer(
+                table_name=self._db.table_name,
+                key_attr="PK",
+                sort_key_attr="SK",
+                static_pk_value=IDEMPOTENCY_PARTITION,
+                # Not the Database's own client: that one is boto3's resource client, which converts
+                # Python values, while Powertools sends DynamoDB's typed JSON itself.
+                boto3_session=self._db.session,
+                boto_config=BOTO_CONFIG,
+            )
+            guard_client(store.client)
+            self._idempotent_call = idempotent_function(
+                _call,
+                data_keyword_argument="request",
+                persistence_store=store,
+                config=self._config,
+                key_prefix=self._scope,
+            )
+        return self._idempotent_call
 
     def run[M: BaseModel](
         self,
@@ -103,7 +107,7 @@ class Idempotency:
         if key.lambda_context is not None:
             self._config.register_lambda_context(key.lambda_context)
         try:
-            result = self._run(
+            result = self._call()(
                 request={"key": [within, key.value], "payload": dict(payload)},
                 action=lambda: create().model_dump(mode="json"),
             )
