@@ -26,15 +26,20 @@ def test_the_committed_manifest_matches_the_app(function: str, dynamodb_table, c
     assert committed == expected
 
 
-def test_a_preflight_is_answered_without_importing_fastapi() -> None:
-    # GIVEN a fresh interpreter with the items function and the layer on sys.path, as on Lambda
+HEAVY = ("fastapi", "pydantic", "mangum", "boto3")
+
+
+def _first_preflight(initialization_type: str) -> dict:
+    """A fresh interpreter with the items function and the layer on sys.path, as on Lambda: which heavy
+    modules are loaded after `import app`, and after its first request, a preflight."""
     code = (
         "import json, sys\n"
         "import app\n"
+        f"at_init = sorted(m for m in {HEAVY!r} if m in sys.modules)\n"
         "event = json.load(open(sys.argv[1]))\n"
         "response = app.handler(event, None)\n"
-        "heavy = sorted(m for m in ('fastapi', 'pydantic', 'mangum', 'boto3') if m in sys.modules)\n"
-        "print(json.dumps({'status': response['statusCode'], 'heavy': heavy}))\n"
+        f"heavy = sorted(m for m in {HEAVY!r} if m in sys.modules)\n"
+        "print(json.dumps({'status': response['statusCode'], 'at_init': at_init, 'heavy': heavy}))\n"
     )
     env = {
         "PATH": os.environ.get("PATH", ""),
@@ -44,11 +49,25 @@ def test_a_preflight_is_answered_without_importing_fastapi() -> None:
         "STAGE": "prod",
         "CORS_ALLOWED_ORIGINS": "https://app.example.com",
         "TABLE_NAME": "unused",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": initialization_type,
     }
     event = EVENTS_DIR / "items-options-preflight-put-allowed-origin.json"
-    # WHEN its first request is a preflight
     completed = subprocess.run(
         [sys.executable, "-c", code, str(event)], env=env, capture_output=True, text=True, check=True
     )
+    return json.loads(completed.stdout)
+
+
+def test_a_preflight_is_answered_without_importing_fastapi() -> None:
+    # GIVEN an on-demand cold start WHEN its first request is a preflight
+    result = _first_preflight("on-demand")
     # THEN it is answered, and neither FastAPI, pydantic, Mangum nor boto3 was imported
-    assert json.loads(completed.stdout) == {"status": 204, "heavy": []}
+    assert result == {"status": 204, "at_init": [], "heavy": []}
+
+
+def test_with_snapstart_the_app_is_imported_during_init() -> None:
+    # GIVEN a SnapStart init (run when a version is published; cold starts restore its snapshot)
+    result = _first_preflight("snap-start")
+    # THEN the app and its clients are loaded during init, so that the snapshot holds them
+    assert result == {"status": 204, "at_init": sorted(HEAVY), "heavy": sorted(HEAVY)}

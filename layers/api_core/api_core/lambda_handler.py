@@ -91,7 +91,12 @@ def lazy_handler(
     def load_app() -> Any:
         return getattr(importlib.import_module(module_name), attribute)
 
-    return _CorsLambdaHandler(policy=policy, routes=RouteTable.from_manifest(manifest), load_app=load_app)
+    handler = _CorsLambdaHandler(policy=policy, routes=RouteTable.from_manifest(manifest), load_app=load_app)
+    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
+        # With SnapStart, init runs once when a version is published and every cold start restores its
+        # snapshot: importing the app now costs no request anything, and leaving it for later would.
+        handler.asgi_handler()
+    return handler
 
 
 class _CorsLambdaHandler:
