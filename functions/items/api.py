@@ -32,7 +32,7 @@ app = create_app(title="Items")
 async def list_items(
     request: Request, response: Response, query: ListParams
 ) -> PageBody[Item] | CursorBody[Item]:
-    return list_response(request, response, service.list_items(query))
+    return list_response(request, response, service.list_items(query), Item)
 
 
 @app.post(COLLECTION, status_code=201)

@@ -36,7 +36,7 @@ app = create_app(title="Users")
 async def list_users(
     request: Request, response: Response, query: ListParams
 ) -> PageBody[User] | CursorBody[User]:
-    return list_response(request, response, service.list_users(query))
+    return list_response(request, response, service.list_users(query), User)
 
 
 @app.post(USERS, status_code=201)
@@ -87,7 +87,7 @@ async def delete_user(user_id: str, expected: IfMatch) -> Response:
 async def list_orders(
     user_id: str, request: Request, response: Response, query: ListParams
 ) -> PageBody[Order] | CursorBody[Order]:
-    return list_response(request, response, service.list_orders(user_id, query))
+    return list_response(request, response, service.list_orders(user_id, query), Order)
 
 
 @app.post(ORDERS, status_code=201)

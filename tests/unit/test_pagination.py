@@ -10,8 +10,10 @@ import pytest
 from api_core.errors import BadCursor, PageWindowExceeded, PaginationStyleConflict
 from api_core.pagination import (
     MAX_WINDOW,
+    CursorBody,
     CursorRequest,
     Listing,
+    PageBody,
     PageRequest,
     cursor_links,
     decode_cursor,
@@ -24,6 +26,7 @@ from api_core.pagination import (
 )
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 BASE = "https://api.example.com/api/v1/items"
 
@@ -190,6 +193,30 @@ def test_page_body_shape():
 def test_cursor_body_shape():
     body = listing_body(Listing(CursorRequest(limit=2), ["a", "b"], total=None, next_cursor="xyz"))
     assert body.model_dump() == {"items": ["a", "b"], "next_cursor": "xyz"}
+
+
+class Thing(BaseModel):
+    name: str
+
+
+@pytest.mark.parametrize(
+    "listing",
+    [
+        Listing(PageRequest(page=1, per_page=2), [Thing(name="a")], total=1),
+        Listing(CursorRequest(limit=2), [Thing(name="a")], total=None, next_cursor=None),
+    ],
+)
+def test_a_body_typed_with_the_item_model_is_accepted_as_the_route_returns_it(listing):
+    # GIVEN a route declared to return PageBody[Thing] | CursorBody[Thing], as FastAPI validates it
+    route_returns = TypeAdapter(PageBody[Thing] | CursorBody[Thing])
+    # WHEN the body is built with the item model, or without it
+    typed, untyped = listing_body(listing, Thing), listing_body(listing)
+    # THEN the typed body passes as it is, while the untyped one is rebuilt, item by item
+    assert route_returns.validate_python(typed) is typed
+    assert route_returns.validate_python(untyped) is not untyped
+    # AND a body whose items are not of the model is refused, not served
+    with pytest.raises(ValidationError):
+        listing_body(Listing(listing.request, [{"nom": "a"}], total=1), Thing)
 
 
 def test_listing_map_keeps_the_page_metadata():

@@ -97,14 +97,15 @@ def url_for_path(request: Request, path: str, query: Mapping[str, str] | None = 
 def current_url_builder(request: Request) -> UrlBuilder:
     """Builds this request's URL with some query parameters replaced (None removes one), others kept.
 
-    The base URL and the kept parameters are worked out once, however many links are built from them.
+    The base URL and the encoded parameters are worked out once, however many links are built from them.
     """
     url = url_for_path(request, request.url.path)
-    params = request.query_params.multi_items()
+    params = [(name, urlencode([(name, value)])) for name, value in request.query_params.multi_items()]
 
     def build(replace: Mapping[str, str | None]) -> str:
-        kept = [(k, v) for k, v in params if k not in replace]
-        query = urlencode(kept + [(k, v) for k, v in replace.items() if v is not None])
+        kept = [encoded for name, encoded in params if name not in replace]
+        added = [urlencode([(name, value)]) for name, value in replace.items() if value is not None]
+        query = "&".join(kept + added)
         return f"{url}?{query}" if query else url
 
     return build
@@ -235,11 +236,14 @@ IdempotencyKeyHeader = Annotated[IdempotencyKey | None, Depends(_idempotency_key
 
 # -- lists ----------------------------------------------------------------------------------------------
 def list_response[T](
-    request: Request, response: Response, listing: Listing[T]
+    request: Request, response: Response, listing: Listing[T], model: Any = Any
 ) -> PageBody[T] | CursorBody[T]:
-    """The body for a listing, and its `Link` (RFC 8288) and `X-Total-Count` headers on `response`."""
+    """The body for a listing, and its `Link` (RFC 8288) and `X-Total-Count` headers on `response`.
+
+    `model` is the items' model (`Item`), so that the body is built once, already typed.
+    """
     links = listing_links(listing, current_url_builder(request))
     response.headers["Link"] = link_header(links)
     if listing.total is not None:
         response.headers["X-Total-Count"] = str(listing.total)
-    return listing_body(listing)
+    return listing_body(listing, model)
