@@ -77,6 +77,15 @@ def test_without_any_host_there_is_no_base_url(load_event):
     assert base_url_from_event(event, APP_PATH) is None
 
 
+@pytest.mark.parametrize("spelling", ["HOST", "hOsT"])
+def test_header_names_are_matched_whatever_their_case(load_event, spelling):
+    event = load_event("items-get-one", path=APP_PATH, headers={"Host": None})
+    event["headers"][spelling] = "api.example.com"
+    event["multiValueHeaders"][spelling] = ["api.example.com"]
+    event["requestContext"]["path"] = APP_PATH
+    assert base_url_from_event(event, APP_PATH) == "https://api.example.com"
+
+
 def test_a_v2_event_uses_its_raw_path(load_event):
     event = load_event("items-v2-get-list-allowed-origin")
     assert base_url_from_event(event, event["rawPath"]) == f"https://{event['headers']['host']}"

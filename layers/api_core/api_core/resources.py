@@ -51,12 +51,11 @@ def base_url_from_event(event: Mapping[str, Any], app_path: str) -> str | None:
     the path the client sent: with the stage in front behind execute-api (`/dev/api/v1/items`), without
     it behind a custom domain; whatever precedes `app_path` there is the prefix to keep.
     """
-    headers = _event_headers(event)
     context = event.get("requestContext") or {}
-    host = headers.get("host") or context.get("domainName")
+    host = _event_header(event, "host") or context.get("domainName")
     if not isinstance(host, str) or not host:
         return None
-    proto = headers.get("x-forwarded-proto", "https").split(",")[0].strip().lower()
+    proto = (_event_header(event, "x-forwarded-proto") or "https").split(",")[0].strip().lower()
     scheme = proto if proto in ("http", "https") else "https"
     client_path = context.get("path") if event.get("version") != "2.0" else event.get("rawPath")
     prefix = ""
@@ -65,20 +64,23 @@ def base_url_from_event(event: Mapping[str, Any], app_path: str) -> str | None:
     return f"{scheme}://{host}{prefix}"
 
 
-def _event_headers(event: Mapping[str, Any]) -> dict[str, str]:
-    # Lowercase names; for a repeated header the first value (v1 multiValueHeaders, else headers).
-    headers: dict[str, str] = {}
-    multi = event.get("multiValueHeaders")
-    if isinstance(multi, Mapping):
-        for name, values in multi.items():
-            if isinstance(values, list) and values and isinstance(values[0], str):
-                headers.setdefault(str(name).lower(), values[0])
-    single = event.get("headers")
-    if isinstance(single, Mapping):
-        for name, value in single.items():
-            if isinstance(value, str):
-                headers.setdefault(str(name).lower(), value)
-    return headers
+def _event_header(event: Mapping[str, Any], name: str) -> str | None:
+    """The first value of header `name` (lowercase): v1 `multiValueHeaders`, else `headers`."""
+    # Names arrive as the client wrote them (v1) or lowercased (v2, HTTP/2): try those spellings
+    # directly, and compare every name only when neither is there.
+    spellings = (name, name.title())
+    for field in ("multiValueHeaders", "headers"):
+        headers = event.get(field)
+        if not isinstance(headers, Mapping):
+            continue
+        found = next((headers[key] for key in spellings if key in headers), None)
+        if found is None:
+            found = next((value for key, value in headers.items() if str(key).lower() == name), None)
+        if field == "multiValueHeaders":
+            found = found[0] if isinstance(found, list) and found else None
+        if isinstance(found, str):
+            return found
+    return None
 
 
 def base_url(request: Request) -> str:
