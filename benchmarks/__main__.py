@@ -152,7 +152,8 @@ def measure(runs: int, iterations: int, depths: list[int], parallel: int = 1) ->
     finally:
         server.stop()
     dynamo = run_worker(in_process["ours"], "dynamo", "ours", ",".join(map(str, depths)))
-    return {"cold": cold, "rss": rss, "imported": imported, "warm": warm, "dynamo": dynamo}
+    stages = run_worker(in_process["ours"], "breakdown", "ours", str(runs * 3), str(max(20, iterations // 5)))
+    return {"cold": cold, "rss": rss, "imported": imported, "warm": warm, "dynamo": dynamo, "stages": stages}
 
 
 def median_of(values: list[float]) -> float:
@@ -185,7 +186,8 @@ def render(data: dict, runs: int, iterations: int, seconds: float) -> str:
         for stat in ("median_us", "p99_us"):
             values = {row: warm_figure(data["warm"][row], kind, stat) for row in ROWS}
             values["own"] = warm_figure(data["warm"]["ours"], kind, stat, "own")
-            values["memory"] = warm_figure(data["warm"]["ours"], kind, stat, "memory")
+            if kind != "preflight":  # a preflight never reaches the repository: nothing to replace
+                values["memory"] = warm_figure(data["warm"]["ours"], kind, stat, "memory")
             label = f"warm {'GET page of 20' if kind == 'get' else kind.upper() if kind == 'post' else kind}"
             add(
                 f"{label}, {stat.split('_')[0]}",
@@ -254,7 +256,33 @@ def render(data: dict, runs: int, iterations: int, seconds: float) -> str:
         "botocore. This is the like-for-like figure; the ratios of warm rows use it.",
         f"Heavy modules imported by this template's cold preflight: {preflight_imports}.",
     ]
-    return "\n".join(lines) + "\n\n" + "\n".join(f"- {note}" for note in notes) + "\n"
+    return (
+        "\n".join(lines)
+        + "\n\n"
+        + "\n".join(f"- {note}" for note in notes)
+        + "\n\n"
+        + render_stages(data["stages"], data["warm"], runs * 3)
+    )
+
+
+def render_stages(stages: dict[str, float], warm: dict, rounds: int) -> str:
+    """Where a warm GET's time goes: each stage of benchmarks/stages.py, and what it adds."""
+    powertools = warm_figure(warm["powertools"], "get", "median_us")
+    lines = [
+        "Where this template's warm GET goes (data in memory at every stage; benchmarks/stages.py):",
+        "",
+        "| stage | median (µs) | added (µs) | ÷ Powertools GET |",
+        "|---|---|---|---|",
+    ]
+    previous = 0.0
+    for stage, value in stages.items():
+        lines.append(f"| {stage} | {fmt(value)} | {fmt(value - previous)} | {value / powertools:.2f}x |")
+        previous = value
+    lines.append("")
+    lines.append(
+        f"- Median over {rounds} interleaved rounds of each round's median; Powertools from the table above."
+    )
+    return "\n".join(lines) + "\n"
 
 
 def version(name: str) -> str:

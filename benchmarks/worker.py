@@ -5,6 +5,7 @@ Modes:
 - `cold-<event>`: import the handler and answer one event (the figure), then 100 mixed calls (peak RSS).
 - `warm`: N timed calls of each event after a warm-up, each event parsed afresh from its JSON text.
 - `dynamo`: ours only: items read per page request at several depths, page-number and cursor styles.
+- `breakdown`: ours only: a warm GET at each stage of benchmarks/stages.py (what each feature costs).
 Our function runs against moto: in-process for `warm` (each distinct request answered by moto once, then
 replayed: see Replay) and `dynamo`, and for `cold-*` a moto server the parent runs, so boto3's import is
 paid as on Lambda.
@@ -192,8 +193,8 @@ def warm(row: str, iterations: int) -> dict:
     results = {kind: timed_calls(handler, text, kind, iterations, timer) for kind, text in texts.items()}
     if row == "ours":
         serve_items_from_memory(40)
-        for kind, text in texts.items():
-            results[kind]["memory"] = timed_calls(handler, text, kind, iterations, None)["all"]
+        for kind in ("get", "post", "404"):  # a preflight never reaches the repository
+            results[kind]["memory"] = timed_calls(handler, texts[kind], kind, iterations, None)["all"]
     return results
 
 
@@ -239,6 +240,32 @@ def serve_items_from_memory(items: int) -> None:
         raise NotFound(f"no item with id {item_id}")
 
     repository.list_items, repository.create, repository.get = list_items, create, get
+
+
+def breakdown(rounds: int, calls: int) -> dict:
+    """Median µs of a warm GET of 20 items at each stage of benchmarks/stages.py, rounds interleaved."""
+    import random
+    import statistics
+
+    handler = __import__("app").handler
+    start_moto(0)  # the repository's client is built, never called
+    handler.app  # noqa: B018 - imports the routes, and with them the repository
+    serve_items_from_memory(40)
+    import stages
+
+    handlers = stages.handlers(handler)
+    text = event_texts()["get"]
+    for stage_handler in handlers.values():
+        for _ in range(100):
+            call(stage_handler, text, "get")
+    samples: dict[str, list[float]] = {stage: [] for stage in handlers}
+    order = list(handlers)
+    shuffle = random.Random(7)  # noqa: S311 - an order, not a secret
+    for _ in range(rounds):
+        shuffle.shuffle(order)
+        for stage in order:
+            samples[stage].append(timed_calls(handlers[stage], text, "get", calls, None)["all"]["median_us"])
+    return {stage: statistics.median(values) for stage, values in samples.items()}
 
 
 def percentiles(samples: list[float]) -> dict:
@@ -300,6 +327,8 @@ def main() -> None:
         output = cold(row, mode.removeprefix("cold-"))
     elif mode == "warm":
         output = warm(row, int(sys.argv[3]))
+    elif mode == "breakdown":
+        output = breakdown(int(sys.argv[3]), int(sys.argv[4]))
     else:
         output = dynamo([int(depth) for depth in sys.argv[3].split(",")])
     sys.stdout.write(json.dumps(output) + "\n")
