@@ -107,6 +107,16 @@ deploy-prod: check-prod-origins  ## Refuse unless AllowedOrigins is explicit, th
 check-prod-origins: python  ## Check prod's AllowedOrigins (samconfig.toml, or ALLOWED_ORIGINS=...) offline
 	@$(CHECK_PROD_ORIGINS)
 
+# --- reliability (issue 8): make reliability ---------------------------------------------------------
+# A fresh summary, so that every figure in the doc comes from this one run; the doc is written only when
+# the whole tier passed (make stops at the first failing command).
+.PHONY: reliability
+
+reliability: deps sam-cli $(LAYER_PACKAGES) $(LAMBDA_RUNTIME)  ## Run the reliability tier and write its figures into docs/RELIABILITY.md
+	rm -f $(LOCAL)/reliability/summary.json
+	$(UV) run --locked pytest tests/reliability
+	$(UV) run --locked python tests/reliability/report.py
+
 # --- benchmarks (issue 7): make bench ---------------------------------------------------------------
 # The peers' packages: the layer's exact pins, compiled to bytecode as the layer is (fair cold starts).
 BENCH_PEERS := $(LOCAL)/bench-peers/.installed

@@ -43,9 +43,11 @@ def check_origins(value: str | None) -> list[str]:
         raise Refused("AllowedOrigins is not set for prod.")
     if value.strip() == "":
         raise Refused("AllowedOrigins is empty for prod.")
-    origins = value.split(",")
+    # CloudFormation trims each entry of a CommaDelimitedList ("each member string is space trimmed"), and
+    # so do the functions: judge the entries it will pass on, so this agrees with the template's checks.
+    origins = [origin.strip() for origin in value.split(",")]
     for origin in origins:
-        host = origin.strip().split("://", 1)[-1]
+        host = origin.split("://", 1)[-1]
         if not host or "*" in host.removeprefix("*."):  # "*", "https://*", an empty entry
             raise Refused(f"AllowedOrigins must not contain a wildcard or an empty entry in prod: {value!r}.")
         if not ORIGIN.fullmatch(origin):

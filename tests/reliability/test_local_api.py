@@ -73,9 +73,10 @@ def call(api, method, path, body=None, headers=None):
     return request(f"{api.url}{path}", method, {**sent, **(headers or {})}, data)
 
 
-def test_schemathesis_every_operation_no_500s(api, document, figures, tmp_path):
+def _schemathesis(api, document, tmp_path, *, mode: str, phases: str, max_time: int) -> tuple[int, int]:
+    """Run schemathesis's CLI against make dev; assert it passed on every operation; (operations, cases)."""
     operations = sum(len(item) for item in json.loads(document.read_text())["paths"].values())
-    report = tmp_path / "report.json"
+    report = tmp_path / f"report-{mode}.json"
     run = subprocess.run(
         [
             str(ROOT / ".venv" / "bin" / "schemathesis"),
@@ -88,20 +89,17 @@ def test_schemathesis_every_operation_no_500s(api, document, figures, tmp_path):
             "--generation-deterministic",
             "--generation-codec",
             "utf-8",
-            # Positive mode: negative mode sends non-UTF-8 bodies, which SAM's emulator answers with a 502
-            # before any function runs (it decodes every body as UTF-8); the handler-level tests and the
-            # hypothesis fuzzing send such bodies (base64-flagged, invalid) to the functions themselves.
             "--mode",
-            "positive",
+            mode,
             "--phases",
-            "examples,fuzzing",
+            phases,
             "--checks",
             "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
             "--no-shrink",
             "--workers",
             "1",
             "--max-time",
-            "30",
+            str(max_time),
             "--report",
             "ndjson",
             "--report-ndjson-path",
@@ -116,9 +114,38 @@ def test_schemathesis_every_operation_no_500s(api, document, figures, tmp_path):
     output = run.stdout + run.stderr
     assert run.returncode == 0, output[-6000:]
     assert f"Tested: {operations}" in output, output[-3000:]
-    generated = _generated_cases(output)
+    return operations, _generated_cases(output)
+
+
+def test_schemathesis_every_operation_no_500s(api, document, figures, tmp_path):
+    # Positive mode, examples and coverage phases (valid boundary values derived from the schema): a fixed
+    # list for a given document, so the count is the same on every run. Not the fuzzing phase: it has no
+    # case limit of its own (it ignores --max-examples), only the time cap, so its count would vary with
+    # the machine; test_openapi_handlers.py fuzzes both modes with a fixed count instead.
+    operations, generated = _schemathesis(
+        api, document, tmp_path, mode="positive", phases="examples,coverage", max_time=120
+    )
     figures(
         "schemathesis (make dev)", cases=generated, requests=generated, operations=operations, status_5xx=0
+    )
+
+
+def test_schemathesis_negative_mode_every_operation_no_500s(api, document, figures, tmp_path):
+    # Negative mode, coverage phase: boundary and invalid values derived from the schema (wrong types,
+    # out-of-range numbers, missing required fields, bad enum values...), a fixed list for a given
+    # document, so the count is the same on every run. Not the fuzzing phase: in negative mode it sends
+    # random bytes as JSON bodies (whatever the codec), which SAM's emulator answers with its own 502
+    # before any function runs (it decodes every body as UTF-8). Those bytes reach the handlers in
+    # test_openapi_handlers.py instead, as API Gateway would pass them (base64-encoded).
+    operations, generated = _schemathesis(
+        api, document, tmp_path, mode="negative", phases="coverage", max_time=120
+    )
+    figures(
+        "schemathesis negative mode (make dev)",
+        cases=generated,
+        requests=generated,
+        operations=operations,
+        status_5xx=0,
     )
 
 

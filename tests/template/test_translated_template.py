@@ -6,6 +6,7 @@ set under test, so each test reads what a dev, a prod or a Cognito-protected sta
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from functools import cache
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 from support.cfn import Evaluator, translate
+from support.paths import ROOT
 from support.template import load_template
 
 USER_POOL_ARN = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf123"
@@ -164,29 +166,110 @@ def test_table_functions_get_crud_on_their_table_only(function: str):
 # --- prod guard rails ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("params", "refused"),
-    [
-        ({"Stage": "prod", "AllowedOrigins": "https://app.example.com"}, False),
-        ({"Stage": "prod", "AllowedOrigins": "https://app.example.com,https://*.preview.example.com"}, False),
-        ({"Stage": "prod", "AllowedOrigins": ""}, True),
-        ({"Stage": "prod"}, True),  # the parameter's default
-        ({"Stage": "prod", "AllowedOrigins": "*"}, True),
-        ({"Stage": "prod", "AllowedOrigins": "https://app.example.com,*"}, True),
-        ({"Stage": "prod", "AllowedOrigins": "https://app.example.com,"}, True),
-        ({"Stage": "dev", "AllowedOrigins": ""}, False),
-        ({"Stage": "dev", "AllowedOrigins": "*"}, False),
-    ],
-)
+ORIGIN_CASES = [
+    ({"Stage": "prod", "AllowedOrigins": "https://app.example.com"}, False),
+    ({"Stage": "prod", "AllowedOrigins": "https://app.example.com,https://*.preview.example.com"}, False),
+    ({"Stage": "prod", "AllowedOrigins": "http://localhost:5173"}, False),
+    ({"Stage": "prod", "AllowedOrigins": ""}, True),
+    ({"Stage": "prod"}, True),  # the parameter's default
+    ({"Stage": "prod", "AllowedOrigins": "*"}, True),
+    ({"Stage": "prod", "AllowedOrigins": "https://app.example.com,*"}, True),
+    ({"Stage": "prod", "AllowedOrigins": "https://app.example.com,"}, True),
+    # blank entries and anything that is not an http(s) origin: the parameter's AllowedPattern
+    ({"Stage": "prod", "AllowedOrigins": " "}, True),
+    ({"Stage": "prod", "AllowedOrigins": "https://app.example.com, "}, True),
+    ({"Stage": "prod", "AllowedOrigins": "https://app.example.com, https://b.example.com"}, False),  # trimmed
+    ({"Stage": "prod", "AllowedOrigins": "app.example.com"}, True),
+    ({"Stage": "prod", "AllowedOrigins": "https://app.example.com/"}, True),
+    ({"Stage": "prod", "AllowedOrigins": "https://app.example.com/path"}, True),
+    ({"Stage": "prod", "AllowedOrigins": "ftp://app.example.com"}, True),
+    ({"Stage": "prod", "AllowedOrigins": "https://App.Example.com"}, True),
+    ({"Stage": "prod", "AllowedOrigins": "https://*"}, True),
+    ({"Stage": "prod", "AllowedOrigins": "null"}, True),
+    ({"Stage": "dev", "AllowedOrigins": ""}, False),
+    ({"Stage": "dev", "AllowedOrigins": "*"}, False),
+    ({"Stage": "dev", "AllowedOrigins": "https://*.preview.example.com"}, False),
+    ({"Stage": "dev", "AllowedOrigins": " "}, False),  # trimmed to the empty list
+    ({"Stage": "dev", "AllowedOrigins": "app.example.com"}, True),
+]
+
+
+def as_cloudformation_parses(params: dict[str, str]) -> dict[str, str]:
+    """CloudFormation trims each entry of a CommaDelimitedList before any check ("each member string is
+    space trimmed", AWS CloudFormation User Guide, Parameters section syntax)."""
+    parsed = dict(params)
+    if "AllowedOrigins" in parsed:
+        parsed["AllowedOrigins"] = ",".join(entry.strip() for entry in parsed["AllowedOrigins"].split(","))
+    return parsed
+
+
+def parameter_constraint_failures(template: dict[str, Any], params: dict[str, str]) -> list[str]:
+    """What CloudFormation refuses before the Rules: AllowedValues and AllowedPattern of each parameter.
+
+    Both apply to each entry of a CommaDelimitedList ("the pattern must match each value in the list",
+    AWS CloudFormation User Guide, Parameters section syntax). CloudFormation's regexes are Java's, and a
+    pattern must match the whole value; Python's fullmatch agrees for the patterns this template uses.
+    """
+    failures = []
+    for name, spec in template["Parameters"].items():
+        raw = str(params.get(name, spec.get("Default", "")))
+        values = raw.split(",") if spec["Type"] == "CommaDelimitedList" else [raw]
+        for value in values:
+            if "AllowedValues" in spec and value not in [str(v) for v in spec["AllowedValues"]]:
+                failures.append(f"{name}: {value!r} is not one of the allowed values")
+            if "AllowedPattern" in spec and not re.fullmatch(spec["AllowedPattern"], value):
+                failures.append(f"{name}: {value!r} {spec['ConstraintDescription'].strip()}")
+    return failures
+
+
+@pytest.mark.parametrize(("params", "refused"), ORIGIN_CASES)
 def test_rules_refuse_prod_without_an_explicit_origin_list(params: dict[str, str], refused: bool):
-    # GIVEN the Rules as CloudFormation receives them (the transform keeps them)
+    # GIVEN the parameters and Rules as CloudFormation receives them (the transform keeps both)
     template, ev = stack()
     assert template["Rules"] == load_template()["Rules"]
-    # WHEN CloudFormation evaluates them for these parameters
-    failures = Evaluator(template, params).rule_failures()
-    # THEN prod is refused exactly when the list is empty, has an empty entry, or has '*'
+    assert template["Parameters"]["AllowedOrigins"] == load_template()["Parameters"]["AllowedOrigins"]
+    # WHEN CloudFormation parses and checks the parameter values, then evaluates the Rules
+    parsed = as_cloudformation_parses(params)
+    failures = parameter_constraint_failures(template, parsed) + Evaluator(template, parsed).rule_failures()
+    # THEN prod is refused exactly when the list is empty, has an empty or blank entry, has '*', or has an
+    # entry that is not an http(s) origin; dev keeps its empty list and '*' (dev reflection)
     assert bool(failures) is refused, failures
-    assert ev.rule_failures() == []  # the defaults (dev) deploy
+    assert parameter_constraint_failures(template, {}) + ev.rule_failures() == []  # the defaults (dev) deploy
+
+
+@pytest.mark.parametrize("entry", [" ", "\t", " https://app.example.com", "https://app.example.com "])
+def test_the_origin_pattern_refuses_blank_and_padded_entries_even_untrimmed(entry: str):
+    # Should CloudFormation ever check an entry before trimming it, a blank entry still could not pass
+    # (the Rules see "" only after trimming): the pattern admits no whitespace at all.
+    pattern = load_template()["Parameters"]["AllowedOrigins"]["AllowedPattern"]
+    assert re.fullmatch(pattern, entry) is None
+    assert re.fullmatch(pattern, entry.strip()) is not None
+
+
+def test_the_template_and_the_deploy_check_agree_on_prod_origins():
+    # `make deploy-prod` refuses early (tools/check-prod-origins.py) what CloudFormation would refuse late;
+    # they must agree on every case, or one of them lets through what the other was written to stop.
+    spec = importlib.util.spec_from_file_location(
+        "check_prod_origins", ROOT / "tools" / "check-prod-origins.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    template, _ = stack()
+    for params, refused in ORIGIN_CASES:
+        if params["Stage"] != "prod":
+            continue
+        try:
+            tool.check_origins(params.get("AllowedOrigins"))
+            tool_refuses = False
+        except tool.Refused:
+            tool_refuses = True
+        parsed = as_cloudformation_parses(params)
+        cloudformation_refuses = bool(
+            parameter_constraint_failures(template, parsed) + Evaluator(template, parsed).rule_failures()
+        )
+        assert tool_refuses is cloudformation_refuses is refused, params
 
 
 @pytest.mark.parametrize(("stage", "protected"), [("prod", True), ("dev", False)])
