@@ -66,6 +66,25 @@ def read_request(event: Any) -> HttpRequest:
     return HttpRequest(fmt, method, path, headers, request_id if isinstance(request_id, str) else None)
 
 
+def event_header(event: Mapping[str, Any], name: str) -> str | None:
+    """The first value of one header (`name` lowercase), read as `read_request` reads it, without
+    building the whole header map: for code that needs one header of the event, e.g. `Host`."""
+    multi = event.get("multiValueHeaders") if event.get("version") != "2.0" else None
+    if isinstance(multi, dict) and multi:
+        for key, values in multi.items():
+            if str(key).lower() == name and isinstance(values, list):
+                found = next((value for value in values if isinstance(value, str)), None)
+                if found is not None:
+                    return found
+        return None
+    single = event.get("headers")
+    if isinstance(single, dict):
+        for key, value in single.items():
+            if str(key).lower() == name and isinstance(value, str):
+                return value
+    return None
+
+
 def _v1_headers(single: Any, multi: Any) -> dict[str, tuple[str, ...]]:
     # API Gateway fills both maps from the same request; multiValueHeaders has every occurrence, so it
     # wins when present. Names are case-insensitive: two spellings of one name are two occurrences.

@@ -23,6 +23,7 @@ from urllib.parse import quote, urlencode
 from fastapi import Depends, Header, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from api_core.events import event_header
 from api_core.idempotency import IdempotencyKey
 from api_core.pagination import (
     MAX_PER_PAGE,
@@ -52,35 +53,16 @@ def base_url_from_event(event: Mapping[str, Any], app_path: str) -> str | None:
     it behind a custom domain; whatever precedes `app_path` there is the prefix to keep.
     """
     context = event.get("requestContext") or {}
-    host = _event_header(event, "host") or context.get("domainName")
+    host = event_header(event, "host") or context.get("domainName")
     if not isinstance(host, str) or not host:
         return None
-    proto = (_event_header(event, "x-forwarded-proto") or "https").split(",")[0].strip().lower()
+    proto = (event_header(event, "x-forwarded-proto") or "https").split(",")[0].strip().lower()
     scheme = proto if proto in ("http", "https") else "https"
     client_path = context.get("path") if event.get("version") != "2.0" else event.get("rawPath")
     prefix = ""
     if isinstance(client_path, str) and client_path.endswith(app_path):
         prefix = client_path[: len(client_path) - len(app_path)].rstrip("/")
     return f"{scheme}://{host}{prefix}"
-
-
-def _event_header(event: Mapping[str, Any], name: str) -> str | None:
-    """The first value of header `name` (lowercase): v1 `multiValueHeaders`, else `headers`."""
-    # Names arrive as the client wrote them (v1) or lowercased (v2, HTTP/2): try those spellings
-    # directly, and compare every name only when neither is there.
-    spellings = (name, name.title())
-    for field in ("multiValueHeaders", "headers"):
-        headers = event.get(field)
-        if not isinstance(headers, Mapping):
-            continue
-        found = next((headers[key] for key in spellings if key in headers), None)
-        if found is None:
-            found = next((value for key, value in headers.items() if str(key).lower() == name), None)
-        if field == "multiValueHeaders":
-            found = found[0] if isinstance(found, list) and found else None
-        if isinstance(found, str):
-            return found
-    return None
 
 
 def base_url(request: Request) -> str:

@@ -1,0 +1,32 @@
+"""api_core.events: one header read alone agrees with the whole request as the layer reads it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from api_core.events import event_header, read_request
+from support.paths import EVENTS_DIR
+
+EVENT_FILES = sorted(EVENTS_DIR.glob("*.json"))
+NAMES = ("host", "origin", "x-forwarded-proto", "content-type", "if-match", "absent-header")
+
+
+@pytest.mark.parametrize("path", EVENT_FILES, ids=lambda path: path.stem)
+def test_one_header_reads_as_the_whole_request_reads_it(path):
+    event = json.loads(path.read_text())
+    request = read_request(event)
+    for name in NAMES:
+        assert event_header(event, name) == request.header(name), name
+
+
+def test_a_name_spelled_two_ways_gives_the_first_value_received():
+    # v1: both spellings are occurrences of one header; multiValueHeaders, when present, wins
+    event = {
+        "httpMethod": "GET",
+        "path": "/",
+        "requestContext": {},
+        "headers": {"host": "single.example.com"},
+        "multiValueHeaders": {"HOST": ["first.example.com"], "host": ["second.example.com"]},
+    }
+    assert event_header(event, "host") == read_request(event).header("host") == "first.example.com"
