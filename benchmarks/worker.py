@@ -134,26 +134,20 @@ def start_moto(items: int) -> object:
     return mock
 
 
-def seed(table, items: int) -> None:
+def item_record(name: str) -> dict:
+    """An item as the items function returns it, with a fresh id and a fixed time."""
     from api_core.ids import new_id
 
     stamp = "2026-11-01T00:00:00.000000Z"
+    return {"id": new_id(), "name": name, "created_at": stamp, "updated_at": stamp, "version": 1}
+
+
+def seed(table, items: int) -> None:
     with table.batch_writer() as batch:
         for number in range(items):
-            name = f"Item {number}"
-            record_id = new_id()
-            batch.put_item(
-                Item={
-                    "PK": "ITEMS",
-                    "SK": f"ITEM#{record_id}",
-                    "id": record_id,
-                    "name": name,
-                    "search_name": name.casefold(),
-                    "created_at": stamp,
-                    "updated_at": stamp,
-                    "version": 1,
-                }
-            )
+            record = item_record(f"Item {number}")
+            stored = {"PK": "ITEMS", "SK": f"ITEM#{record['id']}", "search_name": record["name"].casefold()}
+            batch.put_item(Item={**record, **stored})
         batch.put_item(Item={"PK": "ITEMS", "SK": "#COUNT", "total": items})
 
 
@@ -217,14 +211,9 @@ def serve_items_from_memory(items: int) -> None:
     HTTP stack (layer, Mangum, FastAPI, models, service), with neither DynamoDB nor botocore."""
     import repository
     from api_core.errors import NotFound
-    from api_core.ids import new_id
     from api_core.pagination import Listing, PageRequest
 
-    stamp = "2026-11-01T00:00:00.000000Z"
-    records = [
-        {"id": new_id(), "name": f"Item {n}", "created_at": stamp, "updated_at": stamp, "version": 1}
-        for n in range(items)
-    ]
+    records = [item_record(f"Item {number}") for number in range(items)]
 
     def list_items(request):
         if isinstance(request, PageRequest):
@@ -233,7 +222,7 @@ def serve_items_from_memory(items: int) -> None:
         return Listing(request, records[: request.limit], len(records))
 
     def create(name, description):
-        record = {"id": new_id(), "name": name, "created_at": stamp, "updated_at": stamp, "version": 1}
+        record = item_record(name)
         return {**record, "description": description} if description is not None else record
 
     def get(item_id):
