@@ -28,7 +28,7 @@ from urllib3 import HTTPHeaderDict, HTTPResponse
 
 from support.events import load_event
 from support.handlers import Handler, invoke
-from support.template import load_template
+from support.template import api_events
 
 BASE_URL = "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"
 # Added by API Gateway to every request it passes on.
@@ -62,15 +62,7 @@ class Route:
 
 def api_routes() -> list[Route]:
     """Every route of the REST API, from template.yaml (the function is its CodeUri's folder name)."""
-    routes = []
-    for resource in load_template()["Resources"].values():
-        if resource["Type"] != "AWS::Serverless::Function":
-            continue
-        function = resource["Properties"]["CodeUri"].rstrip("/").rsplit("/", 1)[-1]
-        for event in (resource["Properties"].get("Events") or {}).values():
-            if event["Type"] == "Api":
-                routes.append(Route(event["Properties"]["Path"], function))
-    return routes
+    return [Route(event.path, event.function) for event in api_events()]
 
 
 class LambdaAdapter(BaseAdapter):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -54,3 +55,27 @@ def table_properties() -> dict[str, Any]:
     ]
     assert len(tables) == 1, "the template is expected to hold exactly one table"
     return tables[0]
+
+
+@dataclass(frozen=True)
+class ApiEvent:
+    """One `Type: Api` event of a function in template.yaml: a route of the REST API."""
+
+    path: str  # the resource path, e.g. /api/v1/items/{item_id}
+    method: str
+    resource: str  # the function's logical id, e.g. ItemsFunction
+    function: str  # the function's folder under functions/ (its CodeUri), e.g. items
+
+
+def api_events() -> list[ApiEvent]:
+    """Every route of the REST API, as the functions' Api events declare it."""
+    events = []
+    for name, resource in load_template()["Resources"].items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        function = resource["Properties"]["CodeUri"].rstrip("/").rsplit("/", 1)[-1]
+        for event in (resource["Properties"].get("Events") or {}).values():
+            if event["Type"] == "Api":
+                properties = event["Properties"]
+                events.append(ApiEvent(properties["Path"], properties["Method"], name, function))
+    return events

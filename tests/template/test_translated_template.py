@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from support.cfn import Evaluator, translate
 from support.paths import ROOT
-from support.template import load_template
+from support.template import api_events, load_template
 
 USER_POOL_ARN = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf123"
 PROD = {"Stage": "prod", "AllowedOrigins": "https://app.example.com"}
@@ -57,11 +57,9 @@ def integrated_function(template: dict[str, Any], method: dict[str, Any]) -> str
 def event_routes() -> dict[str, str]:
     """path -> function, from the Api events in template.yaml (the intended routing)."""
     routes = {}
-    for name, resource in load_template()["Resources"].items():
-        for event in resource.get("Properties", {}).get("Events", {}).values():
-            if event["Type"] == "Api":
-                assert event["Properties"]["Method"] == "ANY", "every route carries every method"
-                routes[event["Properties"]["Path"]] = name
+    for event in api_events():
+        assert event.method == "ANY", "every route carries every method"
+        routes[event.path] = event.resource
     return routes
 
 
