@@ -7,7 +7,7 @@ import sys
 
 import botocore.endpoint
 import pytest
-from api_core import hardening
+from api_core import aws_faults, problems
 from api_core.dynamo import Collection, Database
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError, EndpointConnectionError
@@ -90,8 +90,8 @@ def test_the_sdk_is_configured_for_standard_retries_and_short_timeouts(dynamodb_
     # botocore reads `max_attempts` as retries after the first attempt: 4 attempts in all
     assert config.retries == {"mode": "standard", "total_max_attempts": 4}
     assert (config.connect_timeout, config.read_timeout) == (
-        hardening.CONNECT_TIMEOUT_S,
-        hardening.READ_TIMEOUT_S,
+        aws_faults.CONNECT_TIMEOUT_S,
+        aws_faults.READ_TIMEOUT_S,
     )
 
 
@@ -127,7 +127,7 @@ def test_exhausted_retries_are_a_503_with_retry_after_and_nothing_written(
     fault = inject(Fault({operation}, body, status))
     result = invoke(items, load_event(event))
     problem = assert_clean_problem(result, 503)
-    assert problem["type"] == hardening.TYPE_UNAVAILABLE
+    assert problem["type"] == problems.TYPE_UNAVAILABLE
     assert result.headers["retry-after"] == "1"
     assert fault.attempts[operation] == 4  # the first attempt and 3 retries, then given up
     assert stored(dynamodb_table) == before  # nothing partial
@@ -179,10 +179,10 @@ def test_a_write_with_too_little_time_left_is_refused_before_the_app(
     items, load_event, dynamodb_table, figures
 ):
     event = load_event("items-post-create")
-    raw = items(event, LambdaContext(remaining_ms=hardening.ATTEMPT_BUDGET_MS - 1))
+    raw = items(event, LambdaContext(remaining_ms=aws_faults.ATTEMPT_BUDGET_MS - 1))
     result = Result(raw)
     problem = assert_clean_problem(result, 503)
-    assert problem["type"] == hardening.TYPE_OUT_OF_TIME
+    assert problem["type"] == problems.TYPE_OUT_OF_TIME
     assert result.headers["retry-after"] == "1"
     assert stored(dynamodb_table) == []
     # a read is still served: it cannot be cut off half-way through a write
@@ -194,20 +194,20 @@ def test_no_dynamodb_attempt_starts_that_could_outlive_the_deadline(dynamodb_tab
     # GIVEN a deadline closer than one attempt's worst case (connect + read timeout)
     db = Database("api-test-table")
     things = Collection("things", "thing", "THINGS", "THING#")
-    hardening._start_deadline(LambdaContext(remaining_ms=hardening.ATTEMPT_BUDGET_MS - 50))
+    aws_faults.start_deadline(LambdaContext(remaining_ms=aws_faults.ATTEMPT_BUDGET_MS - 50))
     try:
         # WHEN a write would start THEN it is refused as OutOfTime (a 503), and nothing is written
-        with pytest.raises(hardening.OutOfTime):
+        with pytest.raises(aws_faults.OutOfTime):
             db.create(things, {"id": "0192f3a0-1c2d-7e3f-8a4b-5c6d7e8f9a01"})
     finally:
-        hardening._start_deadline(None)
+        aws_faults.start_deadline(None)
     assert dynamodb_table.scan()["Items"] == []
     # with time left, the same write goes through
-    hardening._start_deadline(LambdaContext(remaining_ms=10_000))
+    aws_faults.start_deadline(LambdaContext(remaining_ms=10_000))
     try:
         db.create(things, {"id": "0192f3a0-1c2d-7e3f-8a4b-5c6d7e8f9a01"})
     finally:
-        hardening._start_deadline(None)
+        aws_faults.start_deadline(None)
     assert len(dynamodb_table.scan()["Items"]) == 2
 
 
@@ -237,10 +237,10 @@ def _wrapped(cause: BaseException) -> BaseException:
             _wrapped(ClientError({"Error": {"Code": "ThrottlingException"}}, "PutItem")),
             True,
         ),  # Powertools wraps
-        (_wrapped(hardening.OutOfTime()), True),
+        (_wrapped(aws_faults.OutOfTime()), True),
         (EndpointConnectionError(endpoint_url="https://dynamodb"), True),
         (ValueError("a bug"), False),
     ],
 )
 def test_which_errors_mean_unavailable(error, expected):
-    assert hardening.unavailable(error) is expected
+    assert aws_faults.unavailable(error) is expected

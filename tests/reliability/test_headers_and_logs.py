@@ -8,8 +8,8 @@ import logging
 
 import pytest
 from api_core.events import EventFormat, HttpRequest, make_response
-from api_core.hardening import add_security_headers
 from api_core.observability import logger
+from api_core.security_headers import add_security_headers
 from support.handlers import ALLOWED_ORIGIN, DISALLOWED_ORIGIN, invoke
 
 SECRETS = ("Bearer s3cr3t-t0ken", "session=c00kie-secret", "hunter2-password-in-body")

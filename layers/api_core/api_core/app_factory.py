@@ -9,12 +9,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api_core.hardening import RETRY_AFTER_S, TYPE_UNAVAILABLE, unavailable
+from api_core.aws_faults import unavailable
 from api_core.observability import logger
 from api_core.problems import (
     PROBLEM_JSON,
+    RETRY_AFTER_SECONDS,
     TYPE_INTERNAL,
     TYPE_MALFORMED_JSON,
+    TYPE_UNAVAILABLE,
     TYPE_VALIDATION,
     Problem,
     problem_body,
@@ -99,7 +101,7 @@ async def _on_unhandled(request: Request, exc: Exception) -> JSONResponse:
             request,
             503,
             "the database is busy or unreachable: retry shortly",
-            headers={"Retry-After": RETRY_AFTER_S},
+            headers={"Retry-After": RETRY_AFTER_SECONDS},
             type=TYPE_UNAVAILABLE,
         )
     logger.exception("unhandled exception", extra={"path": request.url.path})

@@ -20,8 +20,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from api_core.aws_faults import CONNECT_TIMEOUT_S, READ_TIMEOUT_S, guard_client
 from api_core.errors import BadCursor, Conflict, InvalidField, NotFound, PreconditionFailed
-from api_core.hardening import CONNECT_TIMEOUT_S, READ_TIMEOUT_S, guard_client
 from api_core.ids import is_id
 from api_core.pagination import (
     CursorRequest,
@@ -31,6 +31,7 @@ from api_core.pagination import (
     decode_cursor,
     encode_cursor,
 )
+from api_core.problems import RETRY_AFTER_SECONDS
 from api_core.settings import required_env
 
 Record = dict[str, Any]
@@ -43,7 +44,7 @@ VERSION = "version"
 # Items a cursor-style search may evaluate per request, matched or not: keeps each request's cost bounded.
 SEARCH_READ_BUDGET = 1000
 # Standard retry mode (throttling and 5xx retried with backoff). Short timeouts, so that an attempt that
-# cannot finish before the Lambda deadline is never started (hardening.guard_client).
+# cannot finish before the Lambda deadline is never started (aws_faults.guard_client).
 BOTO_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3},
     connect_timeout=CONNECT_TIMEOUT_S,
@@ -351,7 +352,8 @@ class Database:
                     raise failure from None
             if any(reason.get("Code") == "TransactionConflict" for reason in reasons):
                 raise Conflict(
-                    "another request is changing the same records: retry", headers={"Retry-After": "1"}
+                    "another request is changing the same records: retry",
+                    headers={"Retry-After": RETRY_AFTER_SECONDS},
                 ) from None
             raise
 

@@ -16,6 +16,9 @@ from enum import StrEnum
 from typing import Any
 
 LambdaResponse = dict[str, Any]
+# The methods that change state: screened for a JSON body and a time budget, and refused outright from an
+# origin the CORS policy refuses (CORS alone lets a simple cross-site POST through).
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class EventFormat(StrEnum):

@@ -24,9 +24,10 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from pydantic import BaseModel
 
+from api_core.aws_faults import guard_client
 from api_core.dynamo import BOTO_CONFIG, Database
 from api_core.errors import IdempotencyKeyReused, RequestInProgress
-from api_core.hardening import guard_client
+from api_core.problems import RETRY_AFTER_SECONDS
 
 DEFAULT_EXPIRY_SECONDS = 24 * 60 * 60
 IDEMPOTENCY_PARTITION = "IDEMPOTENCY"
@@ -118,7 +119,7 @@ class Idempotency:
         except IdempotencyAlreadyInProgressError:
             raise RequestInProgress(
                 "a request with this Idempotency-Key is still in progress: retry shortly",
-                headers={"Retry-After": "1"},
+                headers={"Retry-After": RETRY_AFTER_SECONDS},
             ) from None
         return model.model_validate(result)
 

@@ -22,14 +22,15 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from api_core.aws_faults import OutOfTime, out_of_time, start_deadline
 from api_core.cors.policy import (
-    STATE_CHANGING_METHODS,
     VARY_ACTUAL,
     VARY_PREFLIGHT,
     CorsPolicy,
     Refusal,
 )
 from api_core.events import (
+    WRITE_METHODS,
     EventFormat,
     HttpRequest,
     LambdaResponse,
@@ -40,16 +41,18 @@ from api_core.events import (
     read_request,
     strip_headers,
 )
-from api_core.hardening import add_security_headers, screen_request
 from api_core.observability import logger
 from api_core.problems import (
     PROBLEM_JSON,
     TYPE_CORS_REFUSED,
     TYPE_INTERNAL,
     TYPE_MALFORMED_EVENT,
+    TYPE_OUT_OF_TIME,
     problem_body,
 )
 from api_core.routes import RouteTable
+from api_core.screening import problem, screen_request
+from api_core.security_headers import add_security_headers
 from api_core.settings import environment_cors_policy, required_env
 
 LambdaHandler = Callable[[dict[str, Any], Any], LambdaResponse]
@@ -141,9 +144,12 @@ class _CorsLambdaHandler:
         # the 403 below, so that a cross-site simple POST is always refused as such.
         # The origin is decided once per request; every step below uses that one decision.
         refusal = self.policy.check_origin(origin) if origin else None
-        refused_write = refusal is not None and request.method in STATE_CHANGING_METHODS
+        refused_write = refusal is not None and request.method in WRITE_METHODS
+        start_deadline(context)
         if not refused_write:
-            screened = screen_request(event, request, context)
+            screened = screen_request(event, request)
+            if screened is None and request.method in WRITE_METHODS and out_of_time():
+                screened = problem(request, 503, OutOfTime().detail, TYPE_OUT_OF_TIME, retry_after=True)
             if screened is not None:
                 return self._decorate(request, origin, refusal, screened)
         try:
@@ -182,7 +188,7 @@ class _CorsLambdaHandler:
             if served is not None and "OPTIONS" not in served:
                 allow = ", ".join(sorted(served | {"OPTIONS"}))
                 return make_response(request.format, 204, {"Allow": allow})
-        if refusal is not None and request.method in STATE_CHANGING_METHODS:
+        if refusal is not None and request.method in WRITE_METHODS:
             # CORS alone lets a simple cross-site POST through (only the reading is blocked), so a
             # write from an origin the policy refuses is stopped here, before it reaches any data.
             self._log_refusal(request, origin, refusal)
@@ -201,7 +207,7 @@ class _CorsLambdaHandler:
         extra = self._request_id_header(request)
         if origin and refusal is None:
             extra.update(self.policy.actual_headers(origin[0]))
-        elif refusal is not None and request.method not in STATE_CHANGING_METHODS:
+        elif refusal is not None and request.method not in WRITE_METHODS:
             self._log_refusal(request, origin, refusal)  # refused writes were logged when refused
         if response.get("statusCode") == 405:
             served = self.routes.methods_for(request.path)

@@ -28,6 +28,14 @@ TYPE_PAGE_WINDOW = "urn:problem-type:page-window-exceeded"
 TYPE_PAGINATION_STYLE = "urn:problem-type:pagination-style-conflict"
 TYPE_IDEMPOTENCY_KEY_REUSED = "urn:problem-type:idempotency-key-reused"
 TYPE_REQUEST_IN_PROGRESS = "urn:problem-type:request-in-progress"
+TYPE_PAYLOAD_TOO_LARGE = "urn:problem-type:payload-too-large"
+TYPE_MALFORMED_BODY = "urn:problem-type:malformed-body"
+TYPE_UNSUPPORTED_MEDIA_TYPE = "urn:problem-type:unsupported-media-type"
+TYPE_UNAVAILABLE = "urn:problem-type:service-unavailable"
+TYPE_OUT_OF_TIME = "urn:problem-type:out-of-time"
+
+# The one Retry-After (seconds) of every "retry shortly" answer: 503s, transaction conflicts, keys in use.
+RETRY_AFTER_SECONDS = "1"
 
 
 class Problem(Exception):

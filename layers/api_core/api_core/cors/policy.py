@@ -19,7 +19,6 @@ from api_core.cors.origins import InvalidOrigin, Origin, SubdomainPattern, parse
 # and HTTP caches").
 VARY_ACTUAL = ("Origin",)
 VARY_PREFLIGHT = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
-STATE_CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")  # RFC 9110 token: methods and header names
 
 
