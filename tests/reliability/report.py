@@ -105,6 +105,13 @@ ROWS = [
         "{created} users created, every repeat got the same id",
     ),
     Row(
+        "error amplification",
+        "error amplification (issue 19)",
+        "{over_bound} error bodies over 4 KB",
+        "1 MiB of unknown keys, a 1 MiB field name, 512 KB ids and paths, huge method, header and query "
+        "values, a huge referenced id",
+    ),
+    Row(
         "security headers",
         "security headers",
         "-",

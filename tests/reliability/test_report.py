@@ -37,6 +37,7 @@ SUMMARY = {
     },
     "CORS attacks": {"cases": 116, "requests": 120},
     "faults": {"cases": 10, "requests": 10, "lost": 0, "sdk_attempts": 19},
+    "error amplification": {"cases": 16, "requests": 16, "over_bound": 0},
     "concurrent If-Match writers (make dev)": {
         "cases": 18,
         "requests": 144,

@@ -20,6 +20,7 @@ from api_core.problems import (
     TYPE_REQUEST_IN_PROGRESS,
     TYPE_VALIDATION,
     Problem,
+    field_errors,
 )
 
 
@@ -64,9 +65,8 @@ class InvalidField(DomainError):
     problem_type = TYPE_VALIDATION
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(
-            f"invalid fields: {field}", errors=[{"field": field, "message": message, "type": "reference"}]
-        )
+        members = field_errors([{"field": field, "message": message, "type": "reference"}])
+        super().__init__(members.pop("detail"), **members)
 
 
 class BadCursor(DomainError):

@@ -6,7 +6,7 @@ Pure (no FastAPI import): the Lambda entry point uses it for answers it gives be
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -33,6 +33,15 @@ TYPE_MALFORMED_BODY = "urn:problem-type:malformed-body"
 TYPE_UNSUPPORTED_MEDIA_TYPE = "urn:problem-type:unsupported-media-type"
 TYPE_UNAVAILABLE = "urn:problem-type:service-unavailable"
 TYPE_OUT_OF_TIME = "urn:problem-type:out-of-time"
+
+# Bounds on what a problem echoes back. A request controls the path, ids and field names, and an error
+# that repeats them unbounded turns a small request into a large answer (an amplifier; on AWS, past
+# Lambda's 6 MB response limit, a 502). With these a problem body stays within a few KB.
+MAX_DETAIL_CHARS = 1000
+MAX_INSTANCE_CHARS = 500
+MAX_FIELD_ERRORS = 20
+MAX_FIELD_CHARS = 200
+ELLIPSIS = "…"
 
 # The one Retry-After (seconds) of every "retry shortly" answer: 503s, transaction conflicts, keys in use.
 RETRY_AFTER_SECONDS = "1"
@@ -73,15 +82,41 @@ def problem_body(
     title: str | None = None,
     **extensions: Any,
 ) -> dict[str, Any]:
-    """The JSON body of a problem response."""
+    """The JSON body of a problem response; `detail` and `instance` are cut to their bounds."""
     return {
         "type": type,
         "title": title or _phrase(status),
         "status": status,
-        "detail": detail,
-        "instance": instance,
+        "detail": truncate(detail, MAX_DETAIL_CHARS),
+        "instance": truncate(instance, MAX_INSTANCE_CHARS),
         **extensions,
     }
+
+
+def truncate(text: str, limit: int) -> str:
+    """`text` if it fits in `limit` characters, else its start and an ellipsis, `limit` characters in all."""
+    return text if len(text) <= limit else text[: limit - len(ELLIPSIS)] + ELLIPSIS
+
+
+def field_errors(errors: Iterable[Mapping[str, str]]) -> dict[str, Any]:
+    """The `detail` and `errors` members of a validation problem, bounded however many fields failed.
+
+    Each error is `{"field", "message", "type"}`. At most `MAX_FIELD_ERRORS` are listed, each string cut
+    to `MAX_FIELD_CHARS`; `errors_omitted` counts the rest and appears only when some were left out.
+    """
+    listed: list[dict[str, str]] = []
+    omitted = 0
+    for error in errors:
+        if len(listed) == MAX_FIELD_ERRORS:
+            omitted += 1
+            continue
+        listed.append({key: truncate(str(value), MAX_FIELD_CHARS) for key, value in error.items()})
+    names = ", ".join(error["field"] for error in listed)
+    detail = f"invalid fields: {names}" + (f" (and {omitted} more)" if omitted else "")
+    members: dict[str, Any] = {"detail": detail, "errors": listed}
+    if omitted:
+        members["errors_omitted"] = omitted
+    return members
 
 
 def _phrase(status: int) -> str:
