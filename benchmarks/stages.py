@@ -12,8 +12,8 @@ import repository
 import service
 from api_core.app_factory import create_app
 from api_core.lambda_handler import create_handler
+from api_core.lists import ListParams
 from api_core.pagination import CursorBody, PageBody, PageRequest, listing_body
-from api_core.resources import ListParams
 from fastapi import FastAPI, Response
 from mangum import Mangum
 from models import Item

@@ -6,19 +6,10 @@ from typing import Annotated
 
 import service
 from api_core.app_factory import create_app
+from api_core.conditional import IfMatch, IfNoneMatch, conditional_get, with_etag
+from api_core.lists import ListParams, list_response
 from api_core.pagination import CursorBody, PageBody
-from api_core.resources import (
-    IdempotencyKeyHeader,
-    IfMatch,
-    IfNoneMatch,
-    ListParams,
-    created,
-    etag,
-    list_response,
-    no_content,
-    none_match,
-    not_modified,
-)
+from api_core.resources import IdempotencyKeyHeader, created, no_content
 from fastapi import Body, Request, Response
 from models import Item, ItemIn, ItemPatch
 
@@ -46,18 +37,12 @@ async def create_item(
 
 @app.get(MEMBER, response_model=Item)
 async def get_item(item_id: str, response: Response, if_none_match: IfNoneMatch = None) -> Item | Response:
-    item = service.get_item(item_id)
-    if none_match(if_none_match, item.version):
-        return not_modified(item.version)
-    response.headers["ETag"] = etag(item.version)
-    return item
+    return conditional_get(response, service.get_item(item_id), if_none_match)
 
 
 @app.put(MEMBER)
 async def replace_item(item_id: str, body: ItemIn, response: Response, expected: IfMatch) -> Item:
-    item = service.replace_item(item_id, body, expected)
-    response.headers["ETag"] = etag(item.version)
-    return item
+    return with_etag(response, service.replace_item(item_id, body, expected))
 
 
 @app.patch(MEMBER)
@@ -67,9 +52,7 @@ async def patch_item(
     response: Response,
     expected: IfMatch,
 ) -> Item:
-    item = service.patch_item(item_id, body, expected)
-    response.headers["ETag"] = etag(item.version)
-    return item
+    return with_etag(response, service.patch_item(item_id, body, expected))
 
 
 @app.delete(MEMBER, status_code=204, response_class=Response)

@@ -6,19 +6,10 @@ from typing import Annotated
 
 import service
 from api_core.app_factory import create_app
+from api_core.conditional import IfMatch, IfNoneMatch, conditional_get, with_etag
+from api_core.lists import ListParams, list_response
 from api_core.pagination import CursorBody, PageBody
-from api_core.resources import (
-    IdempotencyKeyHeader,
-    IfMatch,
-    IfNoneMatch,
-    ListParams,
-    created,
-    etag,
-    list_response,
-    no_content,
-    none_match,
-    not_modified,
-)
+from api_core.resources import IdempotencyKeyHeader, created, no_content
 from fastapi import Body, Request, Response
 from models import Order, OrderIn, OrderPatch, User, UserIn, UserPatch
 
@@ -50,18 +41,12 @@ async def create_user(
 
 @app.get(USER, response_model=User)
 async def get_user(user_id: str, response: Response, if_none_match: IfNoneMatch = None) -> User | Response:
-    user = service.get_user(user_id)
-    if none_match(if_none_match, user.version):
-        return not_modified(user.version)
-    response.headers["ETag"] = etag(user.version)
-    return user
+    return conditional_get(response, service.get_user(user_id), if_none_match)
 
 
 @app.put(USER)
 async def replace_user(user_id: str, body: UserIn, response: Response, expected: IfMatch) -> User:
-    user = service.replace_user(user_id, body, expected)
-    response.headers["ETag"] = etag(user.version)
-    return user
+    return with_etag(response, service.replace_user(user_id, body, expected))
 
 
 @app.patch(USER)
@@ -71,9 +56,7 @@ async def patch_user(
     response: Response,
     expected: IfMatch,
 ) -> User:
-    user = service.patch_user(user_id, body, expected)
-    response.headers["ETag"] = etag(user.version)
-    return user
+    return with_etag(response, service.patch_user(user_id, body, expected))
 
 
 @app.delete(USER, status_code=204, response_class=Response)
@@ -103,20 +86,14 @@ async def create_order(
 async def get_order(
     user_id: str, order_id: str, response: Response, if_none_match: IfNoneMatch = None
 ) -> Order | Response:
-    order = service.get_order(user_id, order_id)
-    if none_match(if_none_match, order.version):
-        return not_modified(order.version)
-    response.headers["ETag"] = etag(order.version)
-    return order
+    return conditional_get(response, service.get_order(user_id, order_id), if_none_match)
 
 
 @app.put(ORDER)
 async def replace_order(
     user_id: str, order_id: str, body: OrderIn, response: Response, expected: IfMatch
 ) -> Order:
-    order = service.replace_order(user_id, order_id, body, expected)
-    response.headers["ETag"] = etag(order.version)
-    return order
+    return with_etag(response, service.replace_order(user_id, order_id, body, expected))
 
 
 @app.patch(ORDER)
@@ -127,9 +104,7 @@ async def patch_order(
     response: Response,
     expected: IfMatch,
 ) -> Order:
-    order = service.patch_order(user_id, order_id, body, expected)
-    response.headers["ETag"] = etag(order.version)
-    return order
+    return with_etag(response, service.patch_order(user_id, order_id, body, expected))
 
 
 @app.delete(ORDER, status_code=204, response_class=Response)

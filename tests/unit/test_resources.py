@@ -1,16 +1,10 @@
-"""URL building from events (execute-api with the stage, custom domains without), ETags, ids."""
+"""URL building from events (execute-api with the stage, custom domains without), ids."""
 
 from __future__ import annotations
 
 import pytest
 from api_core.ids import is_id, new_id, utc_now
-from api_core.resources import (
-    base_url_from_event,
-    etag,
-    if_match_versions,
-    none_match,
-    parse_entity_tags,
-)
+from api_core.resources import base_url_from_event
 
 APP_PATH = "/api/v1/items/42"
 
@@ -89,42 +83,6 @@ def test_header_names_are_matched_whatever_their_case(load_event, spelling):
 def test_a_v2_event_uses_its_raw_path(load_event):
     event = load_event("items-v2-get-list-allowed-origin")
     assert base_url_from_event(event, event["rawPath"]) == f"https://{event['headers']['host']}"
-
-
-# -- ETags ----------------------------------------------------------------------------------------------
-def test_etag_is_a_strong_quoted_version():
-    assert etag(3) == '"v3"'
-
-
-@pytest.mark.parametrize(
-    ("header", "versions"),
-    [
-        (None, None),
-        ("*", None),
-        (' "v3" ', frozenset({3})),
-        ('"v1", "v2"', frozenset({1, 2})),
-        ('W/"v3"', frozenset()),  # If-Match uses the strong comparison
-        ('"abc"', frozenset()),
-        ('"v0"', frozenset()),
-        ("v3", frozenset()),  # not a quoted entity-tag
-        ('"v3", garbage', frozenset()),
-    ],
-)
-def test_if_match_versions(header, versions):
-    assert if_match_versions(header) == versions
-
-
-@pytest.mark.parametrize(
-    ("header", "matches"),
-    [(None, False), ("*", True), ('"v3"', True), ('W/"v3"', True), ('"v2", "v3"', True), ('"v2"', False)],
-)
-def test_if_none_match_uses_the_weak_comparison(header, matches):
-    assert none_match(header, 3) is matches
-
-
-def test_entity_tags_may_hold_commas():
-    assert parse_entity_tags('"a,b", W/"c"') == [(False, "a,b"), (True, "c")]
-    assert parse_entity_tags('"unterminated') is None
 
 
 # -- ids and time ---------------------------------------------------------------------------------------

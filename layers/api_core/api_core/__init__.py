@@ -6,11 +6,13 @@
 - `api_core.settings`: environment read once at cold start, errors that name the variable.
 - `api_core.problems`: RFC 9457 problem details, the one error format.
 - `api_core.errors`: errors business logic raises by meaning (NotFound, Conflict, PreconditionFailed...).
-- `api_core.resources`: REST helpers for routes: Location/Link URLs from the event, ETag and If-Match,
-  201/204/304 helpers, list and header parameters, `list_response`.
+- `api_core.resources`: URLs from the event (Location, Link), 201/204 helpers, the Idempotency-Key header.
+- `api_core.conditional`: ETags, If-Match for writes, the conditional GET (304).
+- `api_core.lists`: the list query parameters and `list_response` (Link, X-Total-Count).
 - `api_core.pagination`: page-number and cursor pagination, pure (bodies, Link header, cursors).
 - `api_core.dynamo`: the single table: collections, counters, conditional writes, listing.
 - `api_core.idempotency`: Idempotency-Key for creates, on Powertools' idempotency utility.
+- `api_core.idempotency_key`: the `IdempotencyKey` value both sides share (pure).
 - `api_core.ids`: time-ordered ids (UUIDv7) and timestamps.
 
 Nothing is imported here, so that a function imports only the pieces its code path needs.

@@ -10,7 +10,6 @@ itself; a TTL on the `expiration` attribute removes them from the table).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency import (
@@ -27,19 +26,11 @@ from pydantic import BaseModel
 from api_core.aws_faults import guard_client
 from api_core.dynamo import BOTO_CONFIG, Database
 from api_core.errors import IdempotencyKeyReused, RequestInProgress
+from api_core.idempotency_key import IdempotencyKey
 from api_core.problems import RETRY_AFTER_SECONDS
 
 DEFAULT_EXPIRY_SECONDS = 24 * 60 * 60
 IDEMPOTENCY_PARTITION = "IDEMPOTENCY"
-
-
-@dataclass(frozen=True, slots=True)
-class IdempotencyKey:
-    """The client's key, and the Lambda context (its remaining time bounds how long a crashed attempt
-    keeps the key locked)."""
-
-    value: str
-    lambda_context: Any | None = None
 
 
 class Idempotency:

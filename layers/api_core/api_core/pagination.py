@@ -8,7 +8,7 @@ Two styles share one request/response vocabulary:
   O(limit) reads at any depth. The cursor is base64url JSON bound to the collection and query that issued
   it, so a cursor replayed against another collection or search is refused (400), never served.
 
-`api_core.resources.list_response` turns a `Listing` into the body plus the `Link` (RFC 8288) and
+`api_core.lists.list_response` turns a `Listing` into the body plus the `Link` (RFC 8288) and
 `X-Total-Count` headers; `api_core.dynamo.Database.list` produces the `Listing` from a table.
 """
 
