@@ -1,17 +1,14 @@
-"""The Lambda entry point of every function: CORS first, then the FastAPI app through Mangum.
+"""The Lambda entry point of every function: CORS, limits and security headers around the FastAPI app.
 
-CORS lives here, at the event level, rather than in an ASGI middleware, for three reasons:
-- every response gets the right headers, including a 500 from an exception that escaped the app and
-  Mangum's own errors (Starlette's CORSMiddleware sits inside ServerErrorMiddleware and misses those);
-- preflights and refused writes are answered without running Mangum or the app at all;
-- a repeated Origin header is still visible as repeated (Mangum joins values with commas).
+The layer answers at the event level, not in an ASGI middleware, so that every response is decorated
+(an exception that escaped the app included), preflights and refused writes never run Mangum or the app,
+and a repeated Origin header is seen as repeated (docs/ARCHITECTURE.md, "How a request flows").
 
-Request flow: read the event -> preflight? answer -> plain OPTIONS? answer with Allow -> write from a
-refused origin? 403 -> run the app -> decorate the response (CORS headers, Vary, X-Request-Id, Allow on 405).
+Each request is classified once, into a `Decision` of one `Kind`; each kind has one code path, and every
+answer but a malformed event's goes through one `_decorate`, which also writes the one refusal log line.
 
 `lazy_handler("api:app")` imports the app (FastAPI, pydantic, Mangum) only when the first request that
-needs it arrives: preflights are answered from the function's committed `routes.json`, so a cold start
-whose first request is a preflight costs a fraction of one that imports FastAPI (docs/PERFORMANCE.md).
+needs it arrives: preflights are answered from the function's committed `routes.json`.
 """
 
 from __future__ import annotations
@@ -19,16 +16,13 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from api_core.aws_faults import OutOfTime, out_of_time, start_deadline
-from api_core.cors.policy import (
-    VARY_ACTUAL,
-    VARY_PREFLIGHT,
-    CorsPolicy,
-    Refusal,
-)
+from api_core.cors.policy import VARY_ACTUAL, VARY_PREFLIGHT, CorsPolicy, Refusal
 from api_core.events import (
     WRITE_METHODS,
     EventFormat,
@@ -65,7 +59,7 @@ def create_handler(app: Any, *, cors: CorsPolicy | None = None) -> LambdaHandler
     `cors` overrides the environment-driven policy for this function only, e.g. `CorsPolicy.public()`.
     """
     policy = cors if cors is not None else environment_cors_policy()
-    handler = _CorsLambdaHandler(policy=policy, routes=RouteTable.from_app(app), load_app=lambda: app)
+    handler = _EntryPoint(policy=policy, routes=RouteTable.from_app(app), load_app=lambda: app)
     handler.asgi_handler()  # the app is at hand: pay for Mangum now, at cold start
     return handler
 
@@ -94,7 +88,7 @@ def lazy_handler(
     def load_app() -> Any:
         return getattr(importlib.import_module(module_name), attribute)
 
-    handler = _CorsLambdaHandler(policy=policy, routes=RouteTable.from_manifest(manifest), load_app=load_app)
+    handler = _EntryPoint(policy=policy, routes=RouteTable.from_manifest(manifest), load_app=load_app)
     if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
         # With SnapStart, init runs once when a version is published and every cold start restores its
         # snapshot: importing the app now costs no request anything, and leaving it for later would.
@@ -102,7 +96,34 @@ def lazy_handler(
     return handler
 
 
-class _CorsLambdaHandler:
+class Kind(StrEnum):
+    """What the entry point does with a request it could read (a malformed event is answered before)."""
+
+    PREFLIGHT = "preflight"  # OPTIONS + Origin + Access-Control-Request-Method: the policy answers
+    REFUSED_WRITE = "refused-write"  # POST/PUT/PATCH/DELETE from an origin the policy refuses: 403
+    SCREENED_OUT = "screened-out"  # a limit failed (413, 415, 400), or a write has too little time (503)
+    PLAIN_OPTIONS = "plain-options"  # OPTIONS at a path whose routes do not serve it: 204 with Allow
+    TO_APP = "to-app"  # everything else: Mangum and the FastAPI app
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One request, classified once: every later step reads this instead of deciding again."""
+
+    kind: Kind
+    request: HttpRequest
+    origin: tuple[str, ...]  # the Origin header's values, one per occurrence; () without one
+    # Why the policy refuses the request: its origin, or for a preflight also its method or headers.
+    refusal: Refusal | None
+    served: frozenset[str] | None  # the methods of the path's routes; None when no route matches
+    cors_headers: Mapping[str, str]  # the policy's Access-Control-* for the answer; {} when refused
+    screened: LambdaResponse | None = None  # the screening's problem response, for SCREENED_OUT
+
+
+class _EntryPoint:
+    """The Lambda handler: classifies each event, answers what the layer owns, runs the app for the rest,
+    and decorates every answer (CORS, Vary, X-Request-Id, Allow on 405, security headers)."""
+
     def __init__(self, *, policy: CorsPolicy, routes: RouteTable, load_app: Callable[[], Any]) -> None:
         self.policy = policy
         self.routes = routes
@@ -133,112 +154,98 @@ class _CorsLambdaHandler:
         try:
             request = read_request(event)
         except MalformedEvent as error:
+            # Not decorated: an event that cannot be read has no origin to decide on.
             logger.warning("malformed event", extra={"reason": str(error)})
             body = problem_body(400, str(error), "", type=TYPE_MALFORMED_EVENT)
             return json_response(EventFormat.REST_V1, 400, body, PROBLEM_JSON)
         logger.set_correlation_id(request.request_id)
+        decision = self.classify(request, event, context)
+        match decision.kind:
+            case Kind.PREFLIGHT:  # an allowed preflight's headers are the policy's, added by _decorate
+                response = _refused(decision) if decision.refusal else make_response(request.format, 204, {})
+            case Kind.REFUSED_WRITE:
+                # CORS alone lets a simple cross-site POST through (only the reading is blocked), so a
+                # write from an origin the policy refuses is stopped here, before it reaches any data.
+                response = _refused(decision)
+            case Kind.SCREENED_OUT:
+                assert decision.screened is not None  # classify sets it for this kind
+                response = decision.screened
+            case Kind.PLAIN_OPTIONS:
+                allow = ", ".join(sorted((decision.served or frozenset()) | {"OPTIONS"}))
+                response = make_response(request.format, 204, {"Allow": allow})
+            case Kind.TO_APP:
+                response = self._run_app(request, event, context)
+        return self._decorate(decision, response)
+
+    def classify(self, request: HttpRequest, event: dict[str, Any], context: Any) -> Decision:
+        """Decide, once, what to do with a request; starts the deadline and screens what it must."""
         origin = request.headers.get("origin", ())
+        served = self.routes.methods_for(request.path)
         if request.method == "OPTIONS" and origin and request.header("access-control-request-method"):
-            return self._preflight(request, origin)
-        # Limits before the app (413, 415, bad body, out of time); a write from a refused origin is left to
-        # the 403 below, so that a cross-site simple POST is always refused as such.
-        # The origin is decided once per request; every step below uses that one decision.
+            answer = self.policy.preflight(
+                origin,
+                request_method=request.header("access-control-request-method") or "",
+                request_headers=request.header("access-control-request-headers"),
+                served_methods=served,
+            )
+            return Decision(Kind.PREFLIGHT, request, origin, answer.refusal, served, answer.headers)
         refusal = self.policy.check_origin(origin) if origin else None
-        refused_write = refusal is not None and request.method in WRITE_METHODS
+        cors_headers = self.policy.actual_headers(origin[0]) if origin and refusal is None else {}
+
+        def decided(kind: Kind, screened: LambdaResponse | None = None) -> Decision:
+            return Decision(kind, request, origin, refusal, served, cors_headers, screened)
+
         start_deadline(context)
-        if not refused_write:
-            screened = screen_request(event, request)
-            if screened is None and request.method in WRITE_METHODS and out_of_time():
-                screened = problem(request, 503, OutOfTime().detail, TYPE_OUT_OF_TIME, retry_after=True)
-            if screened is not None:
-                return self._decorate(request, origin, refusal, screened)
+        is_write = request.method in WRITE_METHODS
+        # Before the limits, so that a cross-site simple POST is always refused as such (403, not 415).
+        if refusal is not None and is_write:
+            return decided(Kind.REFUSED_WRITE)
+        screened = screen_request(event, request)
+        if screened is None and is_write and out_of_time():
+            screened = problem(request, 503, OutOfTime().detail, TYPE_OUT_OF_TIME, retry_after=True)
+        if screened is not None:
+            return decided(Kind.SCREENED_OUT, screened)
+        if request.method == "OPTIONS" and served is not None and "OPTIONS" not in served:
+            return decided(Kind.PLAIN_OPTIONS)
+        return decided(Kind.TO_APP)
+
+    def _run_app(self, request: HttpRequest, event: dict[str, Any], context: Any) -> LambdaResponse:
         try:
-            response = self._serve(request, origin, refusal, event, context)
+            return self.asgi_handler()(event, context)
         except Exception:
             logger.exception("unhandled exception outside the app")
-            response = self._problem(request, 500, "an unexpected error occurred", type=TYPE_INTERNAL)
-        return self._decorate(request, origin, refusal, response)
+            return problem(request, 500, "an unexpected error occurred", TYPE_INTERNAL)
 
-    def _preflight(self, request: HttpRequest, origin: tuple[str, ...]) -> LambdaResponse:
-        answer = self.policy.preflight(
-            origin,
-            request_method=request.header("access-control-request-method") or "",
-            request_headers=request.header("access-control-request-headers"),
-            served_methods=self.routes.methods_for(request.path),
-        )
-        if answer.refusal is None:
-            response = make_response(request.format, 204, answer.headers)
-        else:
-            self._log_refusal(request, origin, answer.refusal)
-            response = self._refused(request, answer.refusal)
-        merge_headers(response, self._request_id_header(request), VARY_PREFLIGHT)
+    def _decorate(self, decision: Decision, response: LambdaResponse) -> LambdaResponse:
+        request = decision.request
+        if decision.refusal is not None:  # the one log line of every refusal, whatever answered it
+            _log_refusal(request, decision.origin, decision.refusal)
+        # The layer is the only owner of CORS headers: anything the app set is replaced.
+        strip_headers(response, "access-control-")
+        extra = {"X-Request-Id": request.request_id} if request.request_id else {}
+        extra.update(decision.cors_headers)
+        if response.get("statusCode") == 405 and decision.served:
+            extra["Allow"] = ", ".join(sorted(decision.served))
+        merge_headers(response, extra, VARY_PREFLIGHT if decision.kind is Kind.PREFLIGHT else VARY_ACTUAL)
         add_security_headers(request, response)  # preflight answers are responses like any other
         return response
 
-    def _serve(
-        self,
-        request: HttpRequest,
-        origin: tuple[str, ...],
-        refusal: Refusal | None,
-        event: dict[str, Any],
-        context: Any,
-    ) -> LambdaResponse:
-        if request.method == "OPTIONS":
-            served = self.routes.methods_for(request.path)
-            if served is not None and "OPTIONS" not in served:
-                allow = ", ".join(sorted(served | {"OPTIONS"}))
-                return make_response(request.format, 204, {"Allow": allow})
-        if refusal is not None and request.method in WRITE_METHODS:
-            # CORS alone lets a simple cross-site POST through (only the reading is blocked), so a
-            # write from an origin the policy refuses is stopped here, before it reaches any data.
-            self._log_refusal(request, origin, refusal)
-            return self._refused(request, refusal)
-        return self.asgi_handler()(event, context)
 
-    def _decorate(
-        self,
-        request: HttpRequest,
-        origin: tuple[str, ...],
-        refusal: Refusal | None,
-        response: LambdaResponse,
-    ) -> LambdaResponse:
-        # The layer is the only owner of CORS headers: anything the app set is replaced.
-        strip_headers(response, "access-control-")
-        extra = self._request_id_header(request)
-        if origin and refusal is None:
-            extra.update(self.policy.actual_headers(origin[0]))
-        elif refusal is not None and request.method not in WRITE_METHODS:
-            self._log_refusal(request, origin, refusal)  # refused writes were logged when refused
-        if response.get("statusCode") == 405:
-            served = self.routes.methods_for(request.path)
-            if served:
-                extra["Allow"] = ", ".join(sorted(served))
-        merge_headers(response, extra, VARY_ACTUAL)
-        add_security_headers(request, response)
-        return response
+def _refused(decision: Decision) -> LambdaResponse:
+    refusal = decision.refusal
+    assert refusal is not None  # only refused kinds get here
+    return problem(decision.request, 403, refusal.detail, TYPE_CORS_REFUSED, check=str(refusal.check))
 
-    def _refused(self, request: HttpRequest, refusal: Refusal) -> LambdaResponse:
-        return self._problem(request, 403, refusal.detail, type=TYPE_CORS_REFUSED, check=str(refusal.check))
 
-    @staticmethod
-    def _problem(request: HttpRequest, status: int, detail: str, **members: Any) -> LambdaResponse:
-        body = problem_body(status, detail, request.path, **members)
-        return json_response(request.format, status, body, PROBLEM_JSON)
-
-    @staticmethod
-    def _request_id_header(request: HttpRequest) -> dict[str, str]:
-        return {"X-Request-Id": request.request_id} if request.request_id else {}
-
-    @staticmethod
-    def _log_refusal(request: HttpRequest, origin: tuple[str, ...], refusal: Refusal) -> None:
-        # The browser hides why a CORS call failed; this line is what a developer debugging it needs.
-        logger.info(
-            "CORS refused",
-            extra={
-                "cors_check": str(refusal.check),
-                "cors_reason": refusal.detail,
-                "origin": [value[:_LOGGED_ORIGIN_LENGTH] for value in origin],
-                "method": request.method,
-                "path": request.path,
-            },
-        )
+def _log_refusal(request: HttpRequest, origin: tuple[str, ...], refusal: Refusal) -> None:
+    # The browser hides why a CORS call failed; this line is what a developer debugging it needs.
+    logger.info(
+        "CORS refused",
+        extra={
+            "cors_check": str(refusal.check),
+            "cors_reason": refusal.detail,
+            "origin": [value[:_LOGGED_ORIGIN_LENGTH] for value in origin],
+            "method": request.method,
+            "path": request.path,
+        },
+    )
