@@ -112,6 +112,13 @@ ROWS = [
         "values, a huge referenced id",
     ),
     Row(
+        "entity-tag lists",
+        "If-Match / If-None-Match lists (issue 19)",
+        "0 / {status_5xx}",
+        "empty list elements accepted; up to 32 tags served within DynamoDB's documented expression "
+        "limits, more refused with 400 before any write",
+    ),
+    Row(
         "security headers",
         "security headers",
         "-",

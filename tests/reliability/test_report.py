@@ -38,6 +38,7 @@ SUMMARY = {
     "CORS attacks": {"cases": 116, "requests": 120},
     "faults": {"cases": 10, "requests": 10, "lost": 0, "sdk_attempts": 19},
     "error amplification": {"cases": 16, "requests": 16, "over_bound": 0},
+    "entity-tag lists": {"cases": 21, "requests": 50, "status_5xx": 0},
     "concurrent If-Match writers (make dev)": {
         "cases": 18,
         "requests": 144,

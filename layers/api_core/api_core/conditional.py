@@ -22,8 +22,16 @@ from typing import Annotated, Protocol
 
 from fastapi import Depends, Header, Response
 
-_ENTITY_TAG = re.compile(r'\s*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|\Z)')
+from api_core.errors import TooManyEntityTags
+
+_ENTITY_TAG = re.compile(r'(W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|\Z)')
+# Between list elements: whitespace, and empty elements, which recipients must accept (RFC 9110 5.6.1).
+_SEPARATORS = re.compile(r"[\s,]*")
 _VERSION_TAG = re.compile(r"v([1-9][0-9]{0,17})\Z")
+# A write's versions become one DynamoDB condition, `#version IN (...)`: DynamoDB allows 100 operands
+# per IN and 4 KB per expression, so a longer list would fail there (a 500) rather than here (a 400).
+# No client needs more than a few: an ETag names one version.
+MAX_ENTITY_TAGS = 32
 
 
 class Versioned(Protocol):
@@ -40,16 +48,23 @@ def etag(version: int) -> str:
 
 
 def parse_entity_tags(value: str) -> list[tuple[bool, str]] | None:
-    """An If-Match / If-None-Match list as (weak, opaque-tag) pairs; None if it is not a valid list."""
+    """An If-Match / If-None-Match list as (weak, opaque-tag) pairs; None if it is not a valid list.
+
+    Empty list elements (`"v3",` or `, "v3"`) are skipped. More than `MAX_ENTITY_TAGS` tags raise
+    TooManyEntityTags (a 400), whether or not the list is otherwise valid.
+    """
     tags: list[tuple[bool, str]] = []
-    position = 0
-    text = value.strip()
-    while position < len(text):
-        match = _ENTITY_TAG.match(text, position)
+    position = _SEPARATORS.match(value).end()
+    while position < len(value):
+        match = _ENTITY_TAG.match(value, position)
         if match is None:
             return None
+        if len(tags) == MAX_ENTITY_TAGS:
+            raise TooManyEntityTags(
+                f"an entity-tag list holds at most {MAX_ENTITY_TAGS} tags", max_tags=MAX_ENTITY_TAGS
+            )
         tags.append((match.group(1) is not None, match.group(2)))
-        position = match.end()
+        position = _SEPARATORS.match(value, match.end()).end()
     return tags or None
 
 

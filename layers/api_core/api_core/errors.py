@@ -18,6 +18,7 @@ from api_core.problems import (
     TYPE_PAGINATION_STYLE,
     TYPE_PRECONDITION_FAILED,
     TYPE_REQUEST_IN_PROGRESS,
+    TYPE_TOO_MANY_ENTITY_TAGS,
     TYPE_VALIDATION,
     Problem,
     field_errors,
@@ -67,6 +68,13 @@ class InvalidField(DomainError):
     def __init__(self, field: str, message: str) -> None:
         members = field_errors([{"field": field, "message": message, "type": "reference"}])
         super().__init__(members.pop("detail"), **members)
+
+
+class TooManyEntityTags(DomainError):
+    """An If-Match or If-None-Match header lists more entity tags than the API evaluates."""
+
+    status_code = 400
+    problem_type = TYPE_TOO_MANY_ENTITY_TAGS
 
 
 class BadCursor(DomainError):
