@@ -5,11 +5,13 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, Strict, StringConstraints, field_validator
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ItemId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-Quantity = Annotated[int, Field(ge=1, le=1_000_000)]
+# Strict: a JSON integer only. Lax mode would take `true` as 1, "3" as 3 and 3.0 as 3; a client sending
+# those has a bug that a silent coercion hides. The OpenAPI schema stays `integer`.
+Quantity = Annotated[int, Strict(), Field(ge=1, le=1_000_000)]
 
 
 def _not_null(value: Any) -> Any:

@@ -2,11 +2,16 @@
 
 moto keeps data in memory only, so the table is written to a JSON snapshot when `make dev` stops and
 loaded again when it starts; `make dev-reset` deletes the snapshot.
+
+moto runs behind `moto_guard`: only clients signing with this run's random access key id (the functions'
+workers, the snapshot) are served, never a browser (see moto_guard.py for why).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import socket
 import subprocess
 import time
@@ -19,25 +24,38 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 
 from tools.devserver.children import spawn, stop
+from tools.devserver.moto_guard import ACCESS_KEY_VARIABLE
 
-LOCAL_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "local",
-    "AWS_SECRET_ACCESS_KEY": "local",
-    "AWS_REGION": "us-east-1",
-}
+GUARD_SCRIPT = Path(__file__).with_name("moto_guard.py")
+REGION = "us-east-1"
 
 
 class LocalDynamoDB:
-    def __init__(self, moto_server: Path, snapshot: Path) -> None:
-        self.moto_server = moto_server
+    def __init__(self, python: Path, snapshot: Path) -> None:
+        # python: the dev venv's interpreter, which has moto.
+        self.python = python
         self.snapshot = snapshot
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
+        # The guard serves only requests signed with this key id: a new one each run, never stored.
+        self.access_key_id = "LOCAL" + secrets.token_hex(16).upper()
         self.process: subprocess.Popen[bytes] | None = None
 
+    def client_environment(self) -> dict[str, str]:
+        """What a boto3 client (a function's worker) needs in its environment to use this DynamoDB."""
+        return {
+            "AWS_ACCESS_KEY_ID": self.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": "local",  # moto checks no signature; the guard checks the key id
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ENDPOINT_URL": self.endpoint,
+        }
+
     def start(self) -> None:
-        argv = [str(self.moto_server), "-H", "127.0.0.1", "-p", str(self.port)]
-        self.process = spawn(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # -P: the script's folder (server.py, runtime.py, ...) stays off sys.path, so nothing shadows moto's.
+        argv = [str(self.python), "-P", str(GUARD_SCRIPT), str(self.port)]
+        env = {**os.environ, ACCESS_KEY_VARIABLE: self.access_key_id}
+        self.process = spawn(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
@@ -50,12 +68,13 @@ class LocalDynamoDB:
         raise RuntimeError(f"moto server did not start on {self.endpoint}")
 
     def client(self) -> Any:
+        env = self.client_environment()
         return boto3.client(
             "dynamodb",
-            endpoint_url=self.endpoint,
-            region_name=LOCAL_CREDENTIALS["AWS_REGION"],
-            aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            endpoint_url=env["AWS_ENDPOINT_URL"],
+            region_name=env["AWS_REGION"],
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
             # A local server either answers at once or is gone: fail fast rather than retry for seconds.
             config=Config(retries={"max_attempts": 1}, connect_timeout=2, read_timeout=30),
         )

@@ -29,7 +29,7 @@ from samcli.lib.providers.sam_function_provider import SamFunctionProvider
 from samcli.lib.providers.sam_stack_provider import SamLocalStackProvider
 from samcli.local.apigw.local_apigw_service import LocalApigwService
 
-from tools.devserver.dynamodb import LOCAL_CREDENTIALS, LocalDynamoDB
+from tools.devserver.dynamodb import LocalDynamoDB
 from tools.devserver.runtime import HandlerImportError, WorkerRuntime
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,17 +88,11 @@ class DevServer:
         except Exception as error:
             raise StartupError(f"{args.template.name} cannot be read: {error}") from None
         self.table_properties = _table_properties(stacks)
-        self.dynamodb = LocalDynamoDB(
-            ROOT / ".venv" / "bin" / "moto_server", args.state_dir / "dynamodb.json"
-        )
+        self.dynamodb = LocalDynamoDB(ROOT / ".venv" / "bin" / "python", args.state_dir / "dynamodb.json")
         self.runtime = WorkerRuntime(
             base_dir=args.template.parent,
             extra_paths=[str(args.state_dir / "layer-packages"), str(args.state_dir / "lambda-runtime")],
-            env_overrides={
-                **LOCAL_CREDENTIALS,
-                "AWS_DEFAULT_REGION": "us-east-1",
-                "AWS_ENDPOINT_URL": self.dynamodb.endpoint,
-            },
+            env_overrides=self.dynamodb.client_environment(),
             record_dir=args.record,
         )
         env_vars = load_env_vars(args.env_vars)
@@ -143,6 +137,8 @@ class DevServer:
         self.dynamodb.create_table(LOCAL_TABLE, self.table_properties)
         restored = self.dynamodb.restore(LOCAL_TABLE)
         print(f"DynamoDB: moto on {self.dynamodb.endpoint}, {restored} items from {self.dynamodb.snapshot}")
+        # Browsers are refused; a shell client (the AWS CLI, say) signs with this run's key id.
+        print(f"  its clients sign with AWS_ACCESS_KEY_ID={self.dynamodb.access_key_id} (this run only)")
 
     def _warm_functions(self) -> None:
         for function in self.function_provider.get_all():
