@@ -178,6 +178,9 @@ def test_put_with_a_stale_etag_is_412_and_changes_nothing(items, load_event):
     result = invoke(items, retarget(load_event, "items-put-if-match-mismatch", item_id=item["id"]))
     assert result.status == 412
     assert result.json()["type"] == "urn:problem-type:precondition-failed"
+    assert (
+        result.json()["detail"] == f"item {item['id']} has changed since that ETag: GET it again, then retry"
+    )
     assert invoke(items, retarget(load_event, "items-get-one", item_id=item["id"])).json() == item
 
 
@@ -239,6 +242,9 @@ def test_delete_with_a_stale_etag_is_412(items, load_event):
     invoke(items, retarget(load_event, "items-put-replace", item_id=item["id"]))
     result = invoke(items, retarget(load_event, "items-delete", item_id=item["id"]))
     assert result.status == 412
+    assert (
+        result.json()["detail"] == f"item {item['id']} has changed since that ETag: GET it again, then retry"
+    )
     assert invoke(items, retarget(load_event, "items-get-one", item_id=item["id"])).status == 200
 
 
