@@ -9,7 +9,8 @@
 - `api_core.resources`: REST helpers for routes: Location/Link URLs from the event, ETag and If-Match,
   201/204/304 helpers, list and header parameters, `list_response`.
 - `api_core.pagination`: page-number and cursor pagination, pure (bodies, Link header, cursors).
-- `api_core.dynamo`: the single table: collections, counters, conditional writes, listing.
+- `api_core.records`, `api_core.dynamo`, `api_core.listing`, `api_core.transactions`: the single table:
+  its layout (collections, versions), reads and writes, pages, write transactions.
 - `api_core.idempotency`: Idempotency-Key for creates, on Powertools' idempotency utility.
 - `api_core.ids`: time-ordered ids (UUIDv7) and timestamps.
 
