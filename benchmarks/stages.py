@@ -19,7 +19,10 @@ from mangum import Mangum
 from models import Item
 
 _BODY = json.dumps(
-    {"items": repository.list_items(PageRequest()).items, "pagination": {"page": 1, "per_page": 20}}
+    {
+        "items": repository.get_repository().list_items(PageRequest()).items,
+        "pagination": {"page": 1, "per_page": 20},
+    }
 ).encode()
 ROUTE = "/api/v1/items"
 

@@ -180,7 +180,7 @@ def warm(row: str, iterations: int) -> dict:
     if row == "ours":
         start_moto(40)
         handler.app  # noqa: B018 - imports the routes, and with them the repository's client
-        Replay(sys.modules["repository"].db.table.meta.client)
+        Replay(database().client)
         timer = BotoTimer()
     else:
         timer = None
@@ -206,6 +206,13 @@ def timed_calls(handler, text: str, kind: str, iterations: int, timer: BotoTimer
     return {"all": percentiles(samples), "own": percentiles(own)}
 
 
+def database():
+    """The items function's Database, through its repository seam (the routes must be imported)."""
+    import repository
+
+    return repository.get_repository().db
+
+
 def serve_items_from_memory(items: int) -> None:
     """The items repository answering from a list, as the peers do: what remains is this template's own
     HTTP stack (layer, Mangum, FastAPI, models, service), with neither DynamoDB nor botocore."""
@@ -215,20 +222,23 @@ def serve_items_from_memory(items: int) -> None:
 
     records = [item_record(f"Item {number}") for number in range(items)]
 
-    def list_items(request):
-        if isinstance(request, PageRequest):
-            page = records[request.offset : request.offset + request.per_page]
-            return Listing(request, page, len(records))
-        return Listing(request, records[: request.limit], len(records))
+    class MemoryItems:
+        """The calls the benchmark's events make, as ItemsRepository answers them."""
 
-    def create(name, description):
-        record = item_record(name)
-        return {**record, "description": description} if description is not None else record
+        def list_items(self, request):
+            if isinstance(request, PageRequest):
+                page = records[request.offset : request.offset + request.per_page]
+                return Listing(request, page, len(records))
+            return Listing(request, records[: request.limit], len(records))
 
-    def get(item_id):
-        raise NotFound(f"no item with id {item_id}")
+        def create(self, name, description):
+            record = item_record(name)
+            return {**record, "description": description} if description is not None else record
 
-    repository.list_items, repository.create, repository.get = list_items, create, get
+        def get(self, item_id):
+            raise NotFound(f"no item with id {item_id}")
+
+    repository.get_repository.replace(MemoryItems())
 
 
 def breakdown(rounds: int, calls: int) -> dict:
@@ -282,7 +292,7 @@ def dynamo(depths: list[int]) -> dict:
 
     handler = __import__("app").handler
     handler.app  # noqa: B018 - imports the routes, and with them the repository's client
-    client = sys.modules["repository"].db.table.meta.client
+    client = database().client
     for operation in ("Query", "GetItem"):
         client.meta.events.register(f"provide-client-params.dynamodb.{operation}", ask_capacity)
         client.meta.events.register(f"after-call.dynamodb.{operation}", count)

@@ -12,17 +12,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from api_core.dynamo import Collection, Database, Guarded, Key, Record, Versions
+from api_core.dynamo import CachedAccessor, Database
 from api_core.errors import Conflict, InvalidField, NotFound
 from api_core.ids import is_id, new_id, utc_now
 from api_core.pagination import Listing, ListRequest
+from api_core.records import Collection, ExpectedVersions, Key, Record
+from api_core.transactions import TransactOp
 
 USERS = Collection(
     name="users", label="user", partition="USERS", prefix="USER#", search_attribute="search_name"
 )
 ITEMS = Collection(name="items", label="item", partition="ITEMS", prefix="ITEM#")
-
-db = Database.from_env()
 
 
 def orders_of(user_id: str) -> Collection:
@@ -31,92 +31,121 @@ def orders_of(user_id: str) -> Collection:
     )
 
 
-# -- users ----------------------------------------------------------------------------------------------
-def create_user(name: str, email: str) -> Record:
-    now = utc_now()
-    user_id = new_id()
-    record = {"id": user_id, "email": email, "created_at": now, "updated_at": now, **_named(name)}
-    return db.create(USERS, record, also=[_claim_email(email, user_id)])
+class UsersRepository:
+    """Users and their orders in one table; `get_repository()` is the one the function uses."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- users ------------------------------------------------------------------------------------------
+    def create_user(self, name: str, email: str) -> Record:
+        now = utc_now()
+        user_id = new_id()
+        record = {"id": user_id, "email": email, "created_at": now, "updated_at": now, **_named(name)}
+        return self.db.create(USERS, record, alongside=[self._claim_email(email, user_id)])
+
+    def get_user(self, user_id: str) -> Record:
+        return self.db.require(USERS, user_id)
+
+    def update_user(self, user_id: str, changes: dict[str, Any], expected: ExpectedVersions) -> Record:
+        """Change name and/or email; a new email is claimed and the old one released atomically."""
+
+        def change(current: Record) -> tuple[Record, list[TransactOp]]:
+            new = {**current, "updated_at": utc_now()}
+            if "name" in changes:
+                new.update(_named(changes["name"]))
+            alongside = []
+            if "email" in changes:
+                new["email"] = changes["email"]
+                if _email_key(changes["email"]) != _email_key(current["email"]):
+                    claim = self._claim_email(changes["email"], user_id)
+                    alongside = [claim, self._release_email(current["email"], user_id)]
+            return new, alongside
+
+        return self.db.read_modify_write(USERS, user_id, change, expected=expected)
+
+    def delete_user(self, user_id: str, expected: ExpectedVersions) -> None:
+        """Delete the user and release the email in one transaction, then remove the user's orders."""
+        current = self.db.require(USERS, user_id)
+        release = self._release_email(current["email"], user_id)
+        self.db.delete(USERS, user_id, expected=expected, alongside=[release], current=current)
+        # The orders are unreachable from here on (every order route checks the user), so removing them
+        # after the transaction, and not inside it (100 operations at most), loses nothing if cut short.
+        self.db.delete_partition(orders_of(user_id).partition)
+
+    def list_users(self, request: ListRequest) -> Listing[Record]:
+        return self.db.list(USERS, request)
+
+    # -- orders -----------------------------------------------------------------------------------------
+    def create_order(self, user_id: str, item_id: str, quantity: int, status: str) -> Record:
+        now = utc_now()
+        record = {
+            "id": new_id(),
+            "user_id": user_id,
+            "item_id": item_id,
+            "quantity": quantity,
+            "status": status,
+            "created_at": now,
+            "updated_at": now,
+        }
+        checks = [self._user_exists(user_id), self._item_exists(item_id)]
+        return self.db.create(orders_of(user_id), record, alongside=checks)
+
+    def get_order(self, user_id: str, order_id: str) -> Record:
+        self.get_user(user_id)
+        return self.db.require(orders_of(user_id), order_id)
+
+    def update_order(
+        self, user_id: str, order_id: str, changes: dict[str, Any], expected: ExpectedVersions
+    ) -> Record:
+        self.get_user(user_id)
+
+        def change(current: Record) -> tuple[Record, list[TransactOp]]:
+            alongside = [self._user_exists(user_id)]
+            if "item_id" in changes and changes["item_id"] != current["item_id"]:
+                alongside.append(self._item_exists(changes["item_id"]))
+            return {**current, **changes, "updated_at": utc_now()}, alongside
+
+        return self.db.read_modify_write(orders_of(user_id), order_id, change, expected=expected)
+
+    def delete_order(self, user_id: str, order_id: str, expected: ExpectedVersions) -> None:
+        self.get_user(user_id)
+        self.db.delete(orders_of(user_id), order_id, expected=expected)
+
+    def list_orders(self, user_id: str, request: ListRequest) -> Listing[Record]:
+        self.get_user(user_id)
+        return self.db.list(orders_of(user_id), request)
+
+    # -- transaction operations -------------------------------------------------------------------------
+    def _claim_email(self, email: str, user_id: str) -> TransactOp:
+        taken = Conflict(f"a user with email {email} already exists", field="email")
+        return self.db.put_op({**_email_key(email), "user_id": user_id}, unique=True, on_failure=taken)
+
+    def _release_email(self, email: str, user_id: str) -> TransactOp:
+        # Conditional on the owner, so a stale read can never release another user's email.
+        return self.db.delete_op(
+            _email_key(email),
+            condition="user_id = :owner",
+            values={":owner": user_id},
+            on_failure=Conflict(f"the email {email} is not held by user {user_id}"),
+        )
+
+    def _user_exists(self, user_id: str) -> TransactOp:
+        return self.db.exists_op(USERS.key(user_id), on_failure=NotFound(f"no user with id {user_id}"))
+
+    def _item_exists(self, item_id: str) -> TransactOp:
+        unknown = InvalidField("body.item_id", f"no item with id {item_id}")
+        if not is_id(item_id):
+            raise unknown
+        return self.db.exists_op(ITEMS.key(item_id), on_failure=unknown)
 
 
-def get_user(user_id: str) -> Record:
-    return db.require(USERS, user_id)
+@CachedAccessor
+def get_repository() -> UsersRepository:
+    """The function's repository, on the table named by TABLE_NAME (app.py checks it at cold start)."""
+    return UsersRepository(Database.from_env())
 
 
-def update_user(user_id: str, changes: dict[str, Any], expected: Versions) -> Record:
-    """Change name and/or email; a new email is claimed and the old one released atomically."""
-
-    def change(current: Record) -> tuple[Record, list[Guarded]]:
-        new = {**current, "updated_at": utc_now()}
-        if "name" in changes:
-            new.update(_named(changes["name"]))
-        also = []
-        if "email" in changes:
-            new["email"] = changes["email"]
-            if _email_key(changes["email"]) != _email_key(current["email"]):
-                also = [_claim_email(changes["email"], user_id), _release_email(current["email"], user_id)]
-        return new, also
-
-    return db.modify(USERS, user_id, change, expected=expected)
-
-
-def delete_user(user_id: str, expected: Versions) -> None:
-    """Delete the user and release the email in one transaction, then remove the user's orders."""
-    db.delete(
-        USERS, user_id, expected=expected, also=lambda current: [_release_email(current["email"], user_id)]
-    )
-    # The orders are unreachable from here on (every order route checks the user), so removing them
-    # after the transaction, and not inside it (100 operations at most), loses nothing if it is cut short.
-    db.delete_partition(orders_of(user_id).partition)
-
-
-def list_users(request: ListRequest) -> Listing[Record]:
-    return db.list(USERS, request)
-
-
-# -- orders ---------------------------------------------------------------------------------------------
-def create_order(user_id: str, item_id: str, quantity: int, status: str) -> Record:
-    now = utc_now()
-    record = {
-        "id": new_id(),
-        "user_id": user_id,
-        "item_id": item_id,
-        "quantity": quantity,
-        "status": status,
-        "created_at": now,
-        "updated_at": now,
-    }
-    return db.create(orders_of(user_id), record, also=[_user_exists(user_id), _item_exists(item_id)])
-
-
-def get_order(user_id: str, order_id: str) -> Record:
-    get_user(user_id)
-    return db.require(orders_of(user_id), order_id)
-
-
-def update_order(user_id: str, order_id: str, changes: dict[str, Any], expected: Versions) -> Record:
-    get_user(user_id)
-
-    def change(current: Record) -> tuple[Record, list[Guarded]]:
-        also = [_user_exists(user_id)]
-        if "item_id" in changes and changes["item_id"] != current["item_id"]:
-            also.append(_item_exists(changes["item_id"]))
-        return {**current, **changes, "updated_at": utc_now()}, also
-
-    return db.modify(orders_of(user_id), order_id, change, expected=expected)
-
-
-def delete_order(user_id: str, order_id: str, expected: Versions) -> None:
-    get_user(user_id)
-    db.delete(orders_of(user_id), order_id, expected=expected)
-
-
-def list_orders(user_id: str, request: ListRequest) -> Listing[Record]:
-    get_user(user_id)
-    return db.list(orders_of(user_id), request)
-
-
-# -- helpers --------------------------------------------------------------------------------------------
 def _named(name: str) -> Record:
     return {"name": name, "search_name": Collection.search_value(name)}
 
@@ -124,25 +153,3 @@ def _named(name: str) -> Record:
 def _email_key(email: str) -> Key:
     # Case-insensitive uniqueness: mail providers treat the local part case-insensitively in practice.
     return {"PK": f"EMAIL#{email.casefold()}", "SK": "EMAIL"}
-
-
-def _claim_email(email: str, user_id: str) -> Guarded:
-    claim = db.put_op({**_email_key(email), "user_id": user_id}, unique=True)
-    return Guarded(claim, Conflict(f"a user with email {email} already exists", field="email"))
-
-
-def _release_email(email: str, user_id: str) -> Guarded:
-    # Conditional on the owner, so a stale read can never release another user's email.
-    release = db.delete_op(_email_key(email), condition="user_id = :owner", values={":owner": user_id})
-    return Guarded(release, Conflict(f"the email {email} is not held by user {user_id}"))
-
-
-def _user_exists(user_id: str) -> Guarded:
-    return Guarded(db.exists_op(USERS.key(user_id)), NotFound(f"no user with id {user_id}"))
-
-
-def _item_exists(item_id: str) -> Guarded:
-    unknown = InvalidField("body.item_id", f"no item with id {item_id}")
-    if not is_id(item_id):
-        raise unknown
-    return Guarded(db.exists_op(ITEMS.key(item_id)), unknown)

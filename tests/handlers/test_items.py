@@ -178,6 +178,9 @@ def test_put_with_a_stale_etag_is_412_and_changes_nothing(items, load_event):
     result = invoke(items, retarget(load_event, "items-put-if-match-mismatch", item_id=item["id"]))
     assert result.status == 412
     assert result.json()["type"] == "urn:problem-type:precondition-failed"
+    assert (
+        result.json()["detail"] == f"item {item['id']} has changed since that ETag: GET it again, then retry"
+    )
     assert invoke(items, retarget(load_event, "items-get-one", item_id=item["id"])).json() == item
 
 
@@ -239,6 +242,9 @@ def test_delete_with_a_stale_etag_is_412(items, load_event):
     invoke(items, retarget(load_event, "items-put-replace", item_id=item["id"]))
     result = invoke(items, retarget(load_event, "items-delete", item_id=item["id"]))
     assert result.status == 412
+    assert (
+        result.json()["detail"] == f"item {item['id']} has changed since that ETag: GET it again, then retry"
+    )
     assert invoke(items, retarget(load_event, "items-get-one", item_id=item["id"])).status == 200
 
 
@@ -375,6 +381,21 @@ def test_a_page_past_the_end_is_empty_with_the_right_totals(items, load_event):
         "pagination": {"page": 99, "per_page": 20, "total": 3, "total_pages": 1},
     }
     assert query_of(links(result.headers["link"])["prev"])["page"] == "1"
+
+
+def test_a_page_the_counter_promises_but_the_records_do_not_fill_is_empty(items, load_event, dynamodb_table):
+    # GIVEN 3 items and a counter that runs ahead of them (as it may while a delete is in flight)
+    for n in range(3):
+        create(items, load_event, f"item {n}")
+    dynamodb_table.put_item(Item={"PK": "ITEMS", "SK": "#COUNT", "total": 5})
+    # WHEN a client asks for a page that starts after the last record
+    result = invoke(items, load_event("items-get-list", query={"page": "3", "per_page": "2"}))
+    # THEN it is empty, with the counter's totals
+    assert result.status == 200
+    assert result.json() == {
+        "items": [],
+        "pagination": {"page": 3, "per_page": 2, "total": 5, "total_pages": 3},
+    }
 
 
 def test_a_deep_page_is_400_with_a_hint_to_use_the_cursor(items, load_event):

@@ -151,6 +151,7 @@ def test_put_replaces_and_a_stale_if_match_is_412(users, load_event):
         ),
     )
     assert stale.status == 412
+    assert stale.json()["detail"] == f"user {ada['id']} has changed since that ETag: GET it again, then retry"
     assert invoke(users, retarget(load_event, "users-get-one", user_id=ada["id"])).json() == put.json()
 
 
@@ -192,6 +193,9 @@ def test_delete_with_a_stale_if_match_is_412(users, load_event):
         users, retarget(load_event, "users-delete", user_id=ada["id"], headers={"If-Match": '"v9"'})
     )
     assert result.status == 412
+    assert (
+        result.json()["detail"] == f"user {ada['id']} has changed since that ETag: GET it again, then retry"
+    )
     assert invoke(users, retarget(load_event, "users-get-one", user_id=ada["id"])).status == 200
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import json
-import sys
 
 import botocore.endpoint
 import pytest
 from api_core import aws_faults, problems
-from api_core.dynamo import Collection, Database
+from api_core.dynamo import Database
+from api_core.records import Collection
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError, EndpointConnectionError
 from moto.core.botocore_stubber import BotocoreStubber
@@ -75,10 +76,11 @@ def invoke(handler, event):
     return Result(handler(json.loads(json.dumps(event)), LambdaContext(remaining_ms=60_000)))
 
 
-def repository(items, load_event):
-    """The function's repository module: the routes (and so the repository) load on the first request."""
+def database(items, load_event) -> Database:
+    """The function's Database, through its repository seam: the routes (and so the repository) load on
+    the first request."""
     invoke(items, load_event("items-get-list"))
-    return sys.modules["repository"]
+    return importlib.import_module("repository").get_repository().db
 
 
 def stored(table) -> list[dict]:
@@ -138,7 +140,7 @@ def test_an_unreachable_endpoint_is_a_503(items, load_event, no_backoff, figures
     def refuse(request, **_):
         raise EndpointConnectionError(endpoint_url=request.url)
 
-    repository(items, load_event).db.client.meta.events.register_first("before-send.dynamodb", refuse)
+    database(items, load_event).client.meta.events.register_first("before-send.dynamodb", refuse)
     result = invoke(items, load_event("items-get-list"))
     assert_clean_problem(result, 503)
     assert result.headers["retry-after"] == "1"
@@ -156,7 +158,7 @@ def test_a_create_and_its_counter_are_one_transaction(
             ops = [next(iter(op)) for op in params.get("TransactItems", [])]
             calls.append((model.name, ops))
 
-    client = repository(items, load_event).db.client
+    client = database(items, load_event).client
     client.meta.events.register("provide-client-params.dynamodb", record)
     inject(Fault({"TransactWriteItems"}, times=4))
     # WHEN the create fails after the SDK's retries

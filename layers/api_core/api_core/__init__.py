@@ -10,7 +10,8 @@
 - `api_core.conditional`: ETags, If-Match for writes, the conditional GET (304).
 - `api_core.lists`: the list query parameters and `list_response` (Link, X-Total-Count).
 - `api_core.pagination`: page-number and cursor pagination, pure (bodies, Link header, cursors).
-- `api_core.dynamo`: the single table: collections, counters, conditional writes, listing.
+- `api_core.records`, `api_core.dynamo`, `api_core.listing`, `api_core.transactions`: the single table:
+  its layout (collections, versions), reads and writes, pages, write transactions.
 - `api_core.idempotency`: Idempotency-Key for creates, on Powertools' idempotency utility.
 - `api_core.idempotency_key`: the `IdempotencyKey` value both sides share (pure).
 - `api_core.ids`: time-ordered ids (UUIDv7) and timestamps.

@@ -56,6 +56,16 @@ class PreconditionFailed(DomainError):
     problem_type = TYPE_PRECONDITION_FAILED
 
 
+class VersionMismatch(PreconditionFailed):
+    """The stored record's version is not one the write expected (the data layer raises it, with no HTTP
+    words): worded here for the client, whose expectation came from an ETag."""
+
+    def __init__(self, label: str, record_id: str) -> None:
+        super().__init__(f"{label} {record_id} has changed since that ETag: GET it again, then retry")
+        self.label = label
+        self.record_id = record_id
+
+
 class InvalidField(DomainError):
     """A field is well-formed but refers to something that does not exist (e.g. an unknown item_id).
 

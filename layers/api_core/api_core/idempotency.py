@@ -37,9 +37,8 @@ class Idempotency:
     """Makes one kind of create safe to retry. Build it at cold start, one per operation, on the
     function's `Database` (the records live in the same table, and share its botocore session):
 
-        creates = Idempotency("items.create", repository.db)
-        item = creates.run(key, payload=data.model_dump(mode="json"), create=lambda: repo.create(data),
-                           model=Item)
+        creates = Idempotency("items.create", get_repository().db)
+        item = creates.run(key, data, Item, lambda: _item(get_repository().create(data)))
 
     `scope` keeps the keys of different operations apart. Without a key, `run` just calls `create`.
     The Powertools store and its DynamoDB client are built by the first request that sends a key, so a
@@ -83,13 +82,14 @@ class Idempotency:
     def run[M: BaseModel](
         self,
         key: IdempotencyKey | None,
-        *,
-        payload: Mapping[str, Any],
-        create: Callable[[], M],
+        body: BaseModel,
         model: type[M],
+        create: Callable[[], M],
+        *,
         within: str = "",
     ) -> M:
-        """`create()` once per key; a repeat with the same `payload` returns the first result.
+        """`create()` once per key; a repeat with the same request `body` gets the first result back as a
+        `model`, and the same key with another body is refused (IdempotencyKeyReused).
 
         `within` narrows the key to one parent, e.g. the user whose order this is: the same key sent for
         another parent is another request, not a reuse.
@@ -100,7 +100,7 @@ class Idempotency:
             self._config.register_lambda_context(key.lambda_context)
         try:
             result = self._call()(
-                request={"key": [within, key.value], "payload": dict(payload)},
+                request={"key": [within, key.value], "payload": body.model_dump(mode="json")},
                 action=lambda: create().model_dump(mode="json"),
             )
         except IdempotencyValidationError:
