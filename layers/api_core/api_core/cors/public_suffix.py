@@ -25,19 +25,22 @@ def is_public_suffix(host: str) -> bool:
 
     with open(PSLFILE, "rb") as file:
         listed = b"\n" + file.read() + b"\n"
-    rules = [rule for rule in _candidate_rules(host) if b"\n" + rule + b"\n" in listed]
-    return PublicSuffixList(rules).is_public(host)
+    rules = [rule for spelling, rule in _candidate_rules(host) if b"\n" + spelling + b"\n" in listed]
+    # The rules are given as punycode, as the host is: the package need not encode IDNs (nor import the
+    # idna codec) to compare them.
+    return PublicSuffixList(rules, accept_encoded_idn=False).is_public(host)
 
 
-def _candidate_rules(host: str) -> Iterator[bytes]:
-    # Every rule that can match `host` ends with one of its suffixes. The list spells IDN labels in
-    # Unicode; the package adds the punycoded spelling of each rule it is given.
-    labels = [_unicode(label) for label in host.split(".")]
-    for start in range(len(labels)):
-        suffix = ".".join(labels[start:]).encode()
-        yield suffix
-        yield b"*." + suffix
-        yield b"!" + suffix
+def _candidate_rules(host: str) -> Iterator[tuple[bytes, bytes]]:
+    # Every rule that can match `host` ends with one of its suffixes: each is yielded as the list spells it
+    # (IDN labels in Unicode) and as the host spells it (punycode).
+    ascii_labels = host.split(".")
+    listed_labels = [_unicode(label) for label in ascii_labels]
+    for start in range(len(ascii_labels)):
+        listed = ".".join(listed_labels[start:]).encode()
+        ascii_suffix = ".".join(ascii_labels[start:]).encode()
+        for prefix in (b"", b"*.", b"!"):
+            yield prefix + listed, prefix + ascii_suffix
 
 
 def _unicode(label: str) -> str:
