@@ -1,6 +1,5 @@
 #!/usr/bin/env python3
-"""Refuse a prod deploy whose AllowedOrigins the functions would refuse at cold start, before SAM uploads
-anything.
+"""Refuse a prod AllowedOrigins the functions would refuse at cold start, before SAM uploads anything.
 
 CloudFormation's AllowedPattern and Rules (template.yaml) refuse some such stacks too, but only after
 `sam deploy` has packaged and uploaded the code, and no regex can hold the whole grammar (the Public
@@ -14,7 +13,8 @@ It reads what `sam deploy --config-env prod` would pass: the parameter_overrides
 passes). With --print-overrides it prints the overrides to give SAM with that AllowedOrigins in place,
 since SAM's --parameter-overrides replaces the config's list whole.
 
-Exit status: 0 when the origins are acceptable, 1 (with a message on stderr) when not.
+Exit status: 0 when the origins are acceptable, 1 (with a message on stderr) when not, 2 when run without
+the layer's dependencies.
 """
 
 from __future__ import annotations
