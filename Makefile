@@ -92,7 +92,9 @@ browser:  ## Debian's Chromium for the browser tests (Playwright drives it; it d
 # Architecture parameter: for arm64, also put Architecture=arm64 in samconfig.toml's parameter_overrides.
 ARCHITECTURE ?= x86_64
 export ARCHITECTURE
-CHECK_PROD_ORIGINS = python$(PYTHON_VERSION) tools/check-prod-origins.py $(if $(ALLOWED_ORIGINS),--allowed-origins '$(ALLOWED_ORIGINS)')
+# The check runs the layer's own cold-start validation, which needs the layer's dependencies
+# (publicsuffixlist): the project's environment has them.
+CHECK_PROD_ORIGINS = $(UV) run --locked python tools/check-prod-origins.py $(if $(ALLOWED_ORIGINS),--allowed-origins '$(ALLOWED_ORIGINS)')
 
 .PHONY: deploy deploy-prod check-prod-origins
 
@@ -104,7 +106,7 @@ deploy-prod: check-prod-origins  ## Refuse unless AllowedOrigins is explicit, th
 	$(SAM) deploy --config-env prod \
 	  $(if $(ALLOWED_ORIGINS),--parameter-overrides "$$($(CHECK_PROD_ORIGINS) --print-overrides)")
 
-check-prod-origins: python  ## Check prod's AllowedOrigins (samconfig.toml, or ALLOWED_ORIGINS=...) offline
+check-prod-origins: deps  ## Check prod's AllowedOrigins (samconfig.toml, or ALLOWED_ORIGINS=...) offline, as the functions will
 	@$(CHECK_PROD_ORIGINS)
 
 # --- reliability (issue 8): make reliability ---------------------------------------------------------

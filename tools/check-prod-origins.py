@@ -1,27 +1,36 @@
 #!/usr/bin/env python3
-"""Refuse a prod deploy whose AllowedOrigins is unset, empty or a wildcard, before SAM uploads anything.
+"""Refuse a prod AllowedOrigins the functions would refuse at cold start, before SAM uploads anything.
 
-CloudFormation's Rules (template.yaml) refuse such a stack too, but only after `sam deploy` has packaged
-and uploaded the code. This check reads what `sam deploy --config-env prod` would pass: the
-parameter_overrides of samconfig.toml's [prod.deploy.parameters], or an explicit --allowed-origins (what
-`make deploy-prod ALLOWED_ORIGINS=...` passes). With --print-overrides it prints the overrides to give SAM
-with that AllowedOrigins in place, since SAM's --parameter-overrides replaces the config's list whole.
+CloudFormation's AllowedPattern and Rules (template.yaml) refuse some such stacks too, but only after
+`sam deploy` has packaged and uploaded the code, and no regex can hold the whole grammar (the Public
+Suffix List, for one): a value that passed them would deploy "successfully" and then stop every function
+at cold start. So this check runs the layer's own cold-start check (api_core.settings with STAGE=prod):
+one grammar, one place. It needs the layer's dependencies (publicsuffixlist), so `make
+check-prod-origins` runs it with the project's environment (.venv).
 
-Exit status: 0 when the origins are acceptable, 1 (with a message on stderr) when not.
+It reads what `sam deploy --config-env prod` would pass: the parameter_overrides of samconfig.toml's
+[prod.deploy.parameters], or an explicit --allowed-origins (what `make deploy-prod ALLOWED_ORIGINS=...`
+passes). With --print-overrides it prints the overrides to give SAM with that AllowedOrigins in place,
+since SAM's --parameter-overrides replaces the config's list whole.
+
+Exit status: 0 when the origins are acceptable, 1 (with a message on stderr) when not, 2 when run without
+the layer's dependencies.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
+import importlib.util
 import shlex
 import sys
 import tomllib
 from pathlib import Path
 
-CONFIG = Path(__file__).resolve().parents[1] / "samconfig.toml"
-# scheme://host[:port], lowercase as browsers send it; the host may start with one "*." label (subdomains).
-ORIGIN = re.compile(r"https?://(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:[0-9]{1,5})?")
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "samconfig.toml"
+sys.path.insert(0, str(ROOT / "layers" / "api_core"))
+
+from api_core.settings import ConfigError, cors_policy_from_settings, load_settings  # noqa: E402
 
 
 class Refused(Exception):
@@ -43,17 +52,15 @@ def check_origins(value: str | None) -> list[str]:
         raise Refused("AllowedOrigins is not set for prod.")
     if value.strip() == "":
         raise Refused("AllowedOrigins is empty for prod.")
-    # CloudFormation trims each entry of a CommaDelimitedList ("each member string is space trimmed"), and
-    # so do the functions: judge the entries it will pass on, so this agrees with the template's checks.
+    # CloudFormation trims each entry of a CommaDelimitedList ("each member string is space trimmed") and
+    # the template joins them into CORS_ALLOWED_ORIGINS: judge what the functions will get.
     origins = [origin.strip() for origin in value.split(",")]
-    for origin in origins:
-        host = origin.split("://", 1)[-1]
-        if not host or "*" in host.removeprefix("*."):  # "*", "https://*", an empty entry
-            raise Refused(f"AllowedOrigins must not contain a wildcard or an empty entry in prod: {value!r}.")
-        if not ORIGIN.fullmatch(origin):
-            raise Refused(
-                f"{origin!r} is not an origin: scheme://host[:port], lowercase, no path or trailing slash."
-            )
+    if "" in origins or "*" in origins:  # what the template's Rules assert, in their words
+        raise Refused(f"AllowedOrigins must not contain a wildcard or an empty entry in prod: {value!r}.")
+    try:
+        cors_policy_from_settings(load_settings({"STAGE": "prod", "CORS_ALLOWED_ORIGINS": ",".join(origins)}))
+    except ConfigError as error:
+        raise Refused(f"every function would refuse to start: {error}.") from None
     return origins
 
 
@@ -63,6 +70,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--allowed-origins", help="overrides samconfig.toml's value")
     parser.add_argument("--print-overrides", action="store_true")
     args = parser.parse_args(argv)
+    if importlib.util.find_spec("publicsuffixlist") is None:
+        print(
+            "check-prod-origins needs the layer's dependencies: run it as `make check-prod-origins`, "
+            "or with .venv/bin/python after `make deps`.",
+            file=sys.stderr,
+        )
+        return 2
 
     overrides = prod_overrides(args.config)
     if args.allowed_origins is not None:

@@ -13,7 +13,7 @@ import sys
 import pytest
 from api_core.settings import ConfigError, cors_policy_from_settings, load_settings
 from support.cfn import Evaluator
-from support.handlers import ALLOWED_ORIGIN, PROD_ENV, invoke
+from support.handlers import ALLOWED_ORIGIN, DISALLOWED_ORIGIN, PROD_ENV, invoke
 from support.paths import ROOT
 from support.template import load_template
 
@@ -103,6 +103,60 @@ def test_every_attack_through_the_real_handler(dynamodb_table, cold_start, load_
         r["SK"] != "#COUNT" or r["total"] <= 1 for r in dynamodb_table.scan()["Items"]
     )
     figures("CORS attacks", cases=len(ATTACKS), requests=sent)
+
+
+# -- where the Origin is read from: any map of a v1 event ------------------------------------------------
+def _v1_post(load_event, *, single: str | None, multi: list[str] | None, spelling: str = "Origin"):
+    """A REST v1 create whose `headers` and `multiValueHeaders` hold the given Origin values; the other
+    headers stay in both maps, so multiValueHeaders is never empty (hand-made producers, not API Gateway)."""
+    event = load_event("items-post-create", headers={"Origin": None})
+    assert event["multiValueHeaders"]  # non-empty, without Origin
+    if single is not None:
+        event["headers"][spelling] = single
+    if multi is not None:
+        event["multiValueHeaders"][spelling] = multi
+    return event
+
+
+ORIGIN_PLACES = [
+    # (case, headers' Origin, multiValueHeaders' Origin, spelling, expected status, allowed origin echoed)
+    ("refused, only in headers", DISALLOWED_ORIGIN, None, "Origin", 403, None),
+    ("refused, only in headers, lowercase name", DISALLOWED_ORIGIN, None, "origin", 403, None),
+    ("refused, only in headers, multi empty list", DISALLOWED_ORIGIN, [], "Origin", 403, None),
+    ("allowed in multi, refused in headers", DISALLOWED_ORIGIN, [ALLOWED_ORIGIN], "Origin", 403, None),
+    ("refused in multi, allowed in headers", ALLOWED_ORIGIN, [DISALLOWED_ORIGIN], "Origin", 403, None),
+    ("allowed, only in headers", ALLOWED_ORIGIN, None, "Origin", 201, ALLOWED_ORIGIN),
+    (
+        "allowed, both maps agree: one occurrence",
+        ALLOWED_ORIGIN,
+        [ALLOWED_ORIGIN],
+        "Origin",
+        201,
+        ALLOWED_ORIGIN,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("single", "multi", "spelling", "status", "echoed"),
+    [case[1:] for case in ORIGIN_PLACES],
+    ids=[case[0] for case in ORIGIN_PLACES],
+)
+def test_an_origin_anywhere_in_a_v1_event_counts(
+    dynamodb_table, cold_start, load_event, figures, single, multi, spelling, status, echoed
+):
+    # GIVEN the items function in prod, and a create whose Origin is in one map, the other, or both
+    items = cold_start("items", PROD_ENV)
+    event = _v1_post(load_event, single=single, multi=multi, spelling=spelling)
+    # WHEN it is invoked
+    result = invoke(items, event)
+    figures("CORS attacks", cases=1, requests=1)
+    # THEN a refused origin, or two different ones, is a 403 before the app and nothing is written; an
+    # allowed one that both maps hold is one occurrence, allowed as usual
+    assert result.status == status, result.body
+    assert result.cors_headers().get("access-control-allow-origin") == echoed
+    written = [item for item in dynamodb_table.scan()["Items"] if item["SK"] != "#COUNT"]
+    assert len(written) == (1 if status == 201 else 0)
 
 
 # -- dev reflection cannot be switched on in prod -------------------------------------------------------

@@ -64,6 +64,57 @@ def test_unset_empty_or_wildcard_origins_are_refused_with_a_message(
     assert "ALLOWED_ORIGINS=" in result.stderr  # says how to fix it
 
 
+@pytest.mark.parametrize(
+    ("origins", "rule"),
+    [
+        ("http://app.example.com:80", "default port 80"),
+        ("https://app.example.com,https://app.example.com:443", "default port 443"),
+        ("https://-app.example.com", "not a valid lowercase DNS name"),
+        ("https://app-.example.com", "not a valid lowercase DNS name"),
+        ("https://*.com", "registrable parent"),
+        ("https://*.co.uk", "must not be a public suffix"),
+        ("https://*.github.io", "must not be a public suffix"),
+        ("https://app.example.com,https://*.vercel.app", "must not be a public suffix"),
+        ("ftp://app.example.com", "http or https"),
+    ],
+)
+def test_what_the_functions_would_refuse_at_cold_start_is_refused_before_deploy(origins: str, rule: str):
+    # GIVEN origins that CloudFormation's pattern let through until issue 19, or that no regex can judge
+    # WHEN the deploy check runs THEN it refuses them with the functions' own message: variable and rule
+    result = check("--allowed-origins", origins)
+    assert result.returncode == 1
+    assert "every function would refuse to start: CORS_ALLOWED_ORIGINS:" in result.stderr
+    assert rule in result.stderr
+
+
+@pytest.mark.parametrize(
+    "origins",
+    ["https://*.example.co.uk", "https://*.www.ck", "http://app.example.com:443", "http://[::1]:8080"],
+)
+def test_origins_the_functions_accept_pass(origins: str):
+    result = check("--allowed-origins", origins)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+@pytest.mark.parametrize(
+    ("origins", "status"),
+    [("https://app.example.com,https://*.preview.example.com", 0), ("https://*.herokuapp.com", 2)],
+)
+def test_make_check_prod_origins_runs_the_layers_check(origins: str, status: int):
+    # make runs the tool in the project's environment, which has the layer's Public Suffix List package
+    result = subprocess.run(
+        ["make", "--no-print-directory", "check-prod-origins", f"ALLOWED_ORIGINS={origins}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "MAKEFLAGS": ""},
+    )
+    assert result.returncode == status, result.stderr
+    assert ("Public Suffix List" in result.stderr) is (status != 0)
+
+
 def test_command_line_origins_replace_the_config_and_keep_the_other_overrides(tmp_path: Path):
     config = write_config(tmp_path, 'Stage=prod AllowedOrigins="*" Architecture=arm64')
     assert check("--config", str(config)).returncode == 1

@@ -13,6 +13,9 @@ from functools import cache
 from typing import Any
 
 import pytest
+from api_core.settings import ConfigError, cors_policy_from_settings, load_settings
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support.cfn import Evaluator, translate
 from support.paths import ROOT
 from support.template import api_events, load_template
@@ -184,6 +187,21 @@ ORIGIN_CASES = [
     ({"Stage": "prod", "AllowedOrigins": "https://App.Example.com"}, True),
     ({"Stage": "prod", "AllowedOrigins": "https://*"}, True),
     ({"Stage": "prod", "AllowedOrigins": "null"}, True),
+    # what the functions refuse at cold start, so the pattern refuses it too (issue 19)
+    ({"Stage": "prod", "AllowedOrigins": "http://app.example.com:80"}, True),  # explicit default port
+    ({"Stage": "prod", "AllowedOrigins": "https://app.example.com:443"}, True),
+    ({"Stage": "prod", "AllowedOrigins": "https://app.example.com:0"}, True),
+    ({"Stage": "prod", "AllowedOrigins": "https://app.example.com:065"}, True),
+    ({"Stage": "prod", "AllowedOrigins": "https://app.example.com:65536"}, True),
+    ({"Stage": "prod", "AllowedOrigins": "https://-app.example.com"}, True),  # label starts with '-'
+    ({"Stage": "prod", "AllowedOrigins": "https://app-.example.com"}, True),  # ... or ends with it
+    ({"Stage": "prod", "AllowedOrigins": "https://app..example.com"}, True),
+    ({"Stage": "prod", "AllowedOrigins": f"https://{'a' * 64}.example.com"}, True),  # label over 63
+    ({"Stage": "prod", "AllowedOrigins": "https://*.com"}, True),  # a pattern over a single label
+    ({"Stage": "prod", "AllowedOrigins": "https://*.127.0.0.1"}, True),
+    ({"Stage": "prod", "AllowedOrigins": "https://*.*.example.com"}, True),
+    ({"Stage": "prod", "AllowedOrigins": "http://app.example.com:443"}, False),  # not http's default
+    ({"Stage": "prod", "AllowedOrigins": "http://[::1]:8080"}, False),
     ({"Stage": "dev", "AllowedOrigins": ""}, False),
     ({"Stage": "dev", "AllowedOrigins": "*"}, False),
     ({"Stage": "dev", "AllowedOrigins": "https://*.preview.example.com"}, False),
@@ -244,9 +262,9 @@ def test_the_origin_pattern_refuses_blank_and_padded_entries_even_untrimmed(entr
     assert re.fullmatch(pattern, entry.strip()) is not None
 
 
-def test_the_template_and_the_deploy_check_agree_on_prod_origins():
-    # `make deploy-prod` refuses early (tools/check-prod-origins.py) what CloudFormation would refuse late;
-    # they must agree on every case, or one of them lets through what the other was written to stop.
+@cache
+def check_prod_origins() -> Any:
+    """tools/check-prod-origins.py as a module (its file name is not an importable name)."""
     spec = importlib.util.spec_from_file_location(
         "check_prod_origins", ROOT / "tools" / "check-prod-origins.py"
     )
@@ -254,6 +272,13 @@ def test_the_template_and_the_deploy_check_agree_on_prod_origins():
     assert spec.loader is not None
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
+    return tool
+
+
+def test_the_template_and_the_deploy_check_agree_on_prod_origins():
+    # `make deploy-prod` refuses early (tools/check-prod-origins.py) what CloudFormation would refuse late;
+    # they must agree on every case, or one of them lets through what the other was written to stop.
+    tool = check_prod_origins()
     template, _ = stack()
     for params, refused in ORIGIN_CASES:
         if params["Stage"] != "prod":
@@ -268,6 +293,97 @@ def test_the_template_and_the_deploy_check_agree_on_prod_origins():
             parameter_constraint_failures(template, parsed) + Evaluator(template, parsed).rule_failures()
         )
         assert tool_refuses is cloudformation_refuses is refused, params
+
+
+# -- one origin grammar: the deploy check, the functions' cold start and the template (issue 19) ---------
+_LABEL = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,4}[a-z0-9])?", fullmatch=True)
+_BAD_LABELS = ["-a", "a-", "-", "a_b", "A", "*", "", "a" * 64, "xn--", "\u00e4", "a%2e"]
+# Parents for subdomain patterns: public suffixes (ICANN, private section, a wildcard rule, IDN), then
+# registrable names, some of them right under a public suffix or an exception rule.
+_PARENTS = [
+    *("com", "co.uk", "github.io", "herokuapp.com", "vercel.app", "foo.ck", "kobe.jp", "xn--55qx5d.cn"),
+    *("example.com", "preview.example.com", "www.ck", "city.kobe.jp", "app.github.io", "a.vercel.app"),
+]
+# One flaw per entry at most, in one part; each list is what a hand-typed value gets wrong.
+_FLAWS = {
+    "scheme": ["HTTPS", "Http", "ftp", "wss", "", "https:"],
+    "sep": [":/", "//", "", ":///"],
+    "wild": ["*", "*.*.", "a.*.", "*-", ".*."],
+    "host": [
+        *("[::1]", "[::]", "[fe80::1]", "[::1", "[g::1]", "127.0.0.1", "1.2", "localhost", "a..b", ".a.b"),
+        *(".".join(["a" * 63] * 3 + ["a" * length]) for length in (61, 62)),  # 253 and 254 long
+    ],
+    "port": [":80", ":443", ":0", ":08", ":065", ":65535", ":65536", ":", ":99999", ":1"],
+    "tail": ["/", "/x", "?q", "#f", "@evil.net", " x", "\t", ".", "\\"],
+}
+
+
+@st.composite
+def allowed_origin_entries(draw: st.DrawFn) -> str:
+    """One AllowedOrigins entry: a valid origin or subdomain pattern, or one with a single flaw."""
+    parts = {"scheme": draw(st.sampled_from(["https", "http"])), "sep": "://", "port": "", "tail": ""}
+    labels = draw(st.lists(_LABEL, min_size=1, max_size=3))
+    if draw(st.booleans()):
+        under = draw(st.lists(_LABEL, max_size=1))  # *.parent, or *.label.parent
+        parts["wild"], parts["host"] = "*.", ".".join([*under, draw(st.sampled_from(_PARENTS))])
+    else:
+        parts["wild"], parts["host"] = "", ".".join(labels)
+    if draw(st.integers(0, 3)) == 0:
+        parts["port"] = draw(st.sampled_from([":8443", ":5173", ":80", ":443"]))
+    flaw = draw(st.sampled_from([None, None, None, None, "label", *_FLAWS]))
+    if flaw == "label":
+        bad = draw(st.sampled_from(_BAD_LABELS))
+        position = draw(st.integers(0, len(labels) - 1))
+        parts["host"] = ".".join([*labels[:position], bad, *labels[position + 1 :]])
+    elif flaw == "port":
+        parts["port"] = draw(st.sampled_from(_FLAWS["port"]) | st.integers(0, 99999).map(":{}".format))
+    elif flaw is not None:
+        parts[flaw] = draw(st.sampled_from(_FLAWS[flaw]))
+    return "{scheme}{sep}{wild}{host}{port}{tail}".format(**parts)
+
+
+ORIGIN_LISTS = st.lists(
+    allowed_origin_entries() | st.sampled_from(["", " ", "*", "null", " https://app.example.com "]),
+    min_size=1,
+    max_size=2,
+).map(",".join)
+
+
+def cold_start_refusal(env_value: str) -> str | None:
+    """Why a prod function would refuse to start with this CORS_ALLOWED_ORIGINS, or None if it starts."""
+    try:
+        cors_policy_from_settings(load_settings({"STAGE": "prod", "CORS_ALLOWED_ORIGINS": env_value}))
+    except ConfigError as error:
+        return str(error)
+    return None
+
+
+@settings(max_examples=600, deadline=None)
+@given(value=ORIGIN_LISTS)
+def test_the_deploy_check_the_cold_start_and_the_template_agree_on_generated_origins(value: str):
+    # GIVEN a prod AllowedOrigins value: valid origins and patterns, near misses and mutations
+    template, _ = stack()
+    parsed = as_cloudformation_parses({"Stage": "prod", "AllowedOrigins": value})
+    # WHEN make deploy-prod's check, CloudFormation (pattern, then Rules) and a function's cold start, with
+    # the list the template joins into CORS_ALLOWED_ORIGINS, each judge it
+    try:
+        check_prod_origins().check_origins(value)
+        deploy_check_accepts = True
+    except check_prod_origins().Refused:
+        deploy_check_accepts = False
+    template_accepts = not (
+        parameter_constraint_failures(template, parsed) + Evaluator(template, parsed).rule_failures()
+    )
+    refusal = cold_start_refusal(parsed["AllowedOrigins"])
+    # THEN the deploy check passes exactly what the functions accept: no deploy reports success and then
+    # serves nothing but errors
+    assert deploy_check_accepts is (refusal is None), (value, refusal)
+    # and the template is no looser than the functions, but for what no regex can hold (the Public Suffix
+    # List); nor stricter, so the deploy check never passes what CloudFormation then refuses
+    if template_accepts and refusal is not None:
+        assert "Public Suffix List" in refusal, (value, refusal)
+    if refusal is None:
+        assert template_accepts, value
 
 
 @pytest.mark.parametrize(("stage", "protected"), [("prod", True), ("dev", False)])

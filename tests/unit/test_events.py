@@ -30,3 +30,39 @@ def test_a_name_spelled_two_ways_gives_the_first_value_received():
         "multiValueHeaders": {"HOST": ["first.example.com"], "host": ["second.example.com"]},
     }
     assert event_header(event, "host") == read_request(event).header("host") == "first.example.com"
+
+
+@pytest.mark.parametrize(
+    ("single", "multi", "expected"),
+    [
+        # a name only in `headers` is not lost because multiValueHeaders exists without it
+        ({"Origin": "https://a.example"}, {"Accept": ["*/*"]}, ("https://a.example",)),
+        ({"Origin": "https://a.example"}, {"Origin": []}, ("https://a.example",)),
+        # both maps agree (as API Gateway fills them): one occurrence, not two
+        ({"Origin": "https://a.example"}, {"origin": ["https://a.example"]}, ("https://a.example",)),
+        # API Gateway's `headers` keeps the last of repeated values: still two occurrences
+        (
+            {"Origin": "https://b.example"},
+            {"Origin": ["https://a.example", "https://b.example"]},
+            ("https://a.example", "https://b.example"),
+        ),
+        # the maps disagree: both values count, so the Origin reads as repeated
+        (
+            {"Origin": "https://b.example"},
+            {"Origin": ["https://a.example"]},
+            ("https://a.example", "https://b.example"),
+        ),
+        ({}, {"Origin": ["https://a.example"]}, ("https://a.example",)),
+        ({"Origin": "https://a.example"}, None, ("https://a.example",)),
+    ],
+)
+def test_v1_headers_count_every_map(single, multi, expected):
+    event = {
+        "httpMethod": "POST",
+        "path": "/",
+        "requestContext": {},
+        "headers": single,
+        "multiValueHeaders": multi,
+    }
+    assert read_request(event).headers["origin"] == expected
+    assert event_header(event, "origin") == expected[0]

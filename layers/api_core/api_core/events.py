@@ -72,35 +72,44 @@ def read_request(event: Any) -> HttpRequest:
 def event_header(event: Mapping[str, Any], name: str) -> str | None:
     """The first value of one header (`name` lowercase), read as `read_request` reads it, without
     building the whole header map: for code that needs one header of the event, e.g. `Host`."""
-    multi = event.get("multiValueHeaders") if event.get("version") != "2.0" else None
-    if isinstance(multi, dict) and multi:
-        for key, values in multi.items():
-            if str(key).lower() == name and isinstance(values, list):
-                found = next((value for value in values if isinstance(value, str)), None)
-                if found is not None:
-                    return found
+    if event.get("version") == "2.0":
+        single = event.get("headers")
+        if isinstance(single, dict):
+            for key, value in single.items():
+                if str(key).lower() == name and isinstance(value, str):
+                    return value
         return None
-    single = event.get("headers")
-    if isinstance(single, dict):
-        for key, value in single.items():
-            if str(key).lower() == name and isinstance(value, str):
-                return value
-    return None
+    values = _v1_headers(event.get("headers"), event.get("multiValueHeaders"), only=name).get(name)
+    return values[0] if values else None
 
 
-def _v1_headers(single: Any, multi: Any) -> dict[str, tuple[str, ...]]:
-    # API Gateway fills both maps from the same request; multiValueHeaders has every occurrence, so it
-    # wins when present. Names are case-insensitive: two spellings of one name are two occurrences.
-    source: dict[str, list[str]] = {}
-    if isinstance(multi, dict) and multi:
-        for name, values in multi.items():
-            if isinstance(values, list):
-                source.setdefault(str(name).lower(), []).extend(v for v in values if isinstance(v, str))
-    elif isinstance(single, dict):
-        for name, value in single.items():
-            if isinstance(value, str):
-                source.setdefault(str(name).lower(), []).append(value)
-    return {name: tuple(values) for name, values in source.items()}
+def _v1_headers(single: Any, multi: Any, only: str | None = None) -> dict[str, tuple[str, ...]]:
+    # API Gateway fills both maps from the same request, and multiValueHeaders has every occurrence, so
+    # its values come first. Other producers fill them unevenly, so a header found only in `headers` still
+    # counts (an Origin anywhere in the event is an Origin), and a value of `headers` that multiValueHeaders
+    # lacks is one more occurrence: a repeated header stays visible as repeated. A value both maps hold is
+    # one occurrence. Names are case-insensitive: two spellings of one name are two occurrences.
+    from_multi = _lowercase_names(multi, only, multi_valued=True)
+    merged = dict(from_multi)
+    for header, values in _lowercase_names(single, only, multi_valued=False).items():
+        known = from_multi.get(header, [])
+        merged[header] = known + [value for value in values if value not in known]
+    return {header: tuple(values) for header, values in merged.items()}
+
+
+def _lowercase_names(mapping: Any, only: str | None, *, multi_valued: bool) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    if not isinstance(mapping, dict):
+        return found
+    for key, value in mapping.items():
+        header = str(key).lower()
+        if only is not None and header != only:
+            continue
+        if multi_valued and isinstance(value, list):
+            found.setdefault(header, []).extend(v for v in value if isinstance(v, str))
+        elif not multi_valued and isinstance(value, str):
+            found.setdefault(header, []).append(value)
+    return found
 
 
 def _v2_headers(headers: Any) -> dict[str, tuple[str, ...]]:

@@ -65,7 +65,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         raise ConfigError("STAGE", f"expected 'dev' or 'prod', got {stage_text!r}") from None
     return Settings(
         stage=stage,
-        cors_allowed_origins=_csv(environ.get("CORS_ALLOWED_ORIGINS", "")),
+        cors_allowed_origins=_origin_list(environ.get("CORS_ALLOWED_ORIGINS", "")),
         cors_allow_credentials=_boolean(environ, "CORS_ALLOW_CREDENTIALS", default=True),
         cors_allow_headers=_csv(environ.get("CORS_ALLOW_HEADERS", ",".join(DEFAULT_ALLOW_HEADERS))),
         cors_expose_headers=_csv(environ.get("CORS_EXPOSE_HEADERS", ",".join(DEFAULT_EXPOSE_HEADERS))),
@@ -94,15 +94,20 @@ def cors_policy_from_settings(config: Settings) -> CorsPolicy:
     """Build the environment-driven policy; raises ConfigError for an unsafe or unmatchable origin list."""
     var = "CORS_ALLOWED_ORIGINS"
     entries = config.cors_allowed_origins
-    wildcard = entries == ("*",)
     if config.stage is Stage.PROD:
         if not entries:
             raise ConfigError(var, "must list the allowed origins when STAGE=prod")
+        if "" in entries:
+            # CloudFormation's Rules refuse an empty entry in prod; refusing it here too keeps one grammar
+            # for the deploy check (which runs this function) and the cold start.
+            raise ConfigError(var, "an empty entry (a doubled or trailing comma) is refused when STAGE=prod")
         if "*" in entries:
             raise ConfigError(var, "'*' is refused when STAGE=prod: list the origins explicitly")
         if "null" in entries:
             raise ConfigError(var, "'null' is refused when STAGE=prod: any page can make a null origin")
-    elif "*" in entries and not wildcard:
+    entries = tuple(entry for entry in entries if entry)
+    wildcard = entries == ("*",)
+    if config.stage is Stage.DEV and "*" in entries and not wildcard:
         raise ConfigError(var, "'*' (dev reflection) cannot be combined with listed origins")
 
     exact: set[str] = set()
@@ -113,7 +118,7 @@ def cors_policy_from_settings(config: Settings) -> CorsPolicy:
         try:
             parsed = parse_allowed_entry(entry)
         except InvalidOrigin as error:
-            raise ConfigError(var, f"{entry!r} is not a serialized origin: {error}") from None
+            raise ConfigError(var, f"{entry!r} is not an origin or subdomain pattern: {error}") from None
         if isinstance(parsed, Origin):
             exact.add(entry)
         else:
@@ -139,6 +144,14 @@ def _required(environ: Mapping[str, str], name: str) -> str:
     if not value:
         raise ConfigError(name, "is not set")
     return value
+
+
+def _origin_list(text: str) -> tuple[str, ...]:
+    # Empty entries are kept (the policy refuses them in prod, as CloudFormation does); a blank value is
+    # no list at all.
+    if not text.strip():
+        return ()
+    return tuple(part.strip() for part in text.split(","))
 
 
 def _csv(text: str) -> tuple[str, ...]:

@@ -7,6 +7,9 @@ any other form can never match and is refused at start-up instead of failing sil
 Matching is done on parsed parts (scheme, host labels, port). It never uses substring, prefix, suffix or
 unanchored regex tests on the raw string: those are the root of most CORS bypasses
 (`https://example.com.evil.net`, `https://evilexample.com`).
+
+A configured entry (`parse_allowed_entry`) is held to more than what a browser may send: http or https
+only, and a subdomain pattern's parent must not be a public suffix (`public_suffix`).
 """
 
 from __future__ import annotations
@@ -83,13 +86,27 @@ def parse_origin(text: str) -> Origin:
 
 
 def parse_allowed_entry(text: str) -> Origin | SubdomainPattern:
-    """Parse one configured entry: an exact origin, or a `scheme://*.parent` subdomain pattern."""
+    """Parse one configured entry: an exact http(s) origin, or a `scheme://*.parent` subdomain pattern
+    whose parent is not a public suffix. This is the one grammar of an allowed origin: the functions apply
+    it at cold start, and `make deploy-prod` (tools/check-prod-origins.py) applies it before a deploy."""
     scheme, sep, rest = text.partition("://")
+    if sep and scheme not in _DEFAULT_PORTS and scheme == scheme.lower():
+        # Browsers send other schemes too (extensions, app shells), but the template's AllowedPattern
+        # admits none, so a function can never be configured with one.
+        raise InvalidOrigin("an allowed origin's scheme is http or https")
     if sep and rest.startswith("*."):
         # Validate the parent as if it were an origin, so the same rules (case, path, port) apply.
         parent = parse_origin(f"{scheme}://{rest[2:]}")
         if _is_ip(parent.host) or len(parent.labels) < 2:
             raise InvalidOrigin("a subdomain pattern needs a registrable parent such as *.example.com")
+        # Imported here: the list is read only when a pattern is configured, never for exact origins.
+        from api_core.cors.public_suffix import is_public_suffix  # noqa: PLC0415
+
+        if is_public_suffix(parent.host):
+            raise InvalidOrigin(
+                f"a subdomain pattern's parent must not be a public suffix, and {parent.host} is on the "
+                "Public Suffix List (anyone can publish a site under it): use *.yourdomain.example"
+            )
         return SubdomainPattern(parent.scheme, parent.labels, parent.port)
     if "*" in text:
         raise InvalidOrigin("a wildcard is only allowed as the leftmost label: https://*.example.com")
@@ -98,7 +115,9 @@ def parse_allowed_entry(text: str) -> Origin | SubdomainPattern:
 
 def _split_port(rest: str) -> tuple[str, int | None]:
     if rest.startswith("["):
-        host, _, after = rest.partition("]")
+        host, bracket, after = rest.partition("]")
+        if not bracket:
+            raise InvalidOrigin("an IPv6 address is closed by ']'")
         host += "]"
         if not after:
             return host, None
