@@ -66,9 +66,12 @@ class UsersRepository:
 
     def delete_user(self, user_id: str, expected: ExpectedVersions) -> None:
         """Delete the user and release the email in one transaction, then remove the user's orders."""
-        current = self.db.require(USERS, user_id)
-        release = self._release_email(current["email"], user_id)
-        self.db.delete(USERS, user_id, expected=expected, alongside=[release], current=current)
+        self.db.read_then_delete(
+            USERS,
+            user_id,
+            lambda current: [self._release_email(current["email"], user_id)],
+            expected=expected,
+        )
         # The orders are unreachable from here on (every order route checks the user), so removing them
         # after the transaction, and not inside it (100 operations at most), loses nothing if cut short.
         self.db.delete_partition(orders_of(user_id).partition)

@@ -119,6 +119,13 @@ ROWS = [
         "limits, more refused with 400 before any write",
     ),
     Row(
+        "delete races",
+        "unconditional deletes racing a writer (issue 19)",
+        "{status_412} 412s without If-Match",
+        "the rival changes name and/or email between the delete's read and its transaction; the delete "
+        "reads again and retries, as PATCH does",
+    ),
+    Row(
         "security headers",
         "security headers",
         "-",

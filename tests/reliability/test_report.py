@@ -39,6 +39,7 @@ SUMMARY = {
     "faults": {"cases": 10, "requests": 10, "lost": 0, "sdk_attempts": 19},
     "error amplification": {"cases": 16, "requests": 16, "over_bound": 0},
     "entity-tag lists": {"cases": 21, "requests": 50, "status_5xx": 0},
+    "delete races": {"cases": 5, "requests": 5, "status_412": 0},
     "concurrent If-Match writers (make dev)": {
         "cases": 18,
         "requests": 144,

@@ -216,19 +216,52 @@ class Database:
         *,
         expected: ExpectedVersions = ANY_VERSION,
         alongside: Sequence[TransactOp] = (),
-        current: Record | None = None,
     ) -> None:
         """Delete a record and uncount it, in one transaction conditional on `expected`.
 
-        When `alongside` was built from the record's content (e.g. releasing its unique email), pass the
-        record as read (`require`) as `current`: the delete then requires that version to still be the
-        stored one, so it never acts on a stale read.
+        NotFound if there is no such record, VersionMismatch if its version is not in `expected`.
         """
         if not is_id(record_id):
             raise _not_found(collection, record_id)
-        if current is not None:
+        try:
+            self._delete(collection, record_id, expected, alongside)
+        except ConditionFailed as failed:
+            raise _failed_write(collection, record_id, existed=failed.existed) from None
+
+    def read_then_delete(
+        self,
+        collection: Collection,
+        record_id: str,
+        alongside: Callable[[Record], Sequence[TransactOp]],
+        *,
+        expected: ExpectedVersions = ANY_VERSION,
+        attempts: int = 3,
+    ) -> None:
+        """Read a record, then delete it with operations built from its content (e.g. releasing its
+        unique email): `alongside(current)`.
+
+        The delete is conditional on the version read, so it never acts on a stale read. As with
+        `read_modify_write`, a concurrent write is not an error for a delete with ANY_VERSION: the record
+        is read again and the delete retried. Only an `expected` version can end in VersionMismatch.
+        """
+        for _ in range(attempts):
+            current = self.require(collection, record_id)
             _check_expected(collection, record_id, current, expected)
-            expected = frozenset({int(current[VERSION])})
+            read = frozenset({int(current[VERSION])})
+            try:
+                self._delete(collection, record_id, read, alongside(current))
+            except ConditionFailed:
+                continue  # changed or deleted since the read: the next read decides (404, 412 or retry)
+            return
+        raise Conflict(f"{collection.label} {record_id} is being changed by other requests: retry")
+
+    def _delete(
+        self,
+        collection: Collection,
+        record_id: str,
+        expected: ExpectedVersions,
+        alongside: Sequence[TransactOp],
+    ) -> None:
         condition, values = version_condition(expected)
         delete = self.delete_op(
             collection.key(record_id),
@@ -238,10 +271,7 @@ class Database:
             on_failure=None,
         )
         uncount = counter_op(self.table_name, collection.counter_key, -1)
-        try:
-            transact(self.client, [delete, uncount, *alongside])
-        except ConditionFailed as failed:
-            raise _failed_write(collection, record_id, existed=failed.existed) from None
+        transact(self.client, [delete, uncount, *alongside])
 
     def delete_partition(self, partition: str) -> int:
         """Delete every record under one PK (e.g. a deleted user's orders); returns how many. Not atomic:
