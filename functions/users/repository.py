@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from api_core.dynamo import CachedAccessor, Database
+from api_core.accessor import CachedAccessor
+from api_core.dynamo import Database
 from api_core.errors import Conflict, InvalidField, NotFound
 from api_core.ids import is_id, new_id, utc_now
 from api_core.pagination import Listing, ListRequest

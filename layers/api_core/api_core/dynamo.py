@@ -6,13 +6,12 @@ same transaction, so `total` never needs a scan; every write is conditional on t
 (optimistic concurrency).
 
 A function's repository holds one `Database` per process (`Database.from_env()`, reading TABLE_NAME),
-behind a `CachedAccessor` that tests and benchmarks can replace. Failures surface as `api_core.errors`
-(404, 409, 412), so a repository rarely needs a try/except of its own.
+behind a `CachedAccessor` (api_core.accessor) that tests and benchmarks can replace. Failures surface
+as `api_core.errors` (404, 409, 412), so a repository rarely needs a try/except of its own.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -45,30 +44,6 @@ BOTO_CONFIG = Config(
     connect_timeout=CONNECT_TIMEOUT_S,
     read_timeout=READ_TIMEOUT_S,
 )
-
-
-class CachedAccessor[T]:
-    """A function's data access, built on first use and kept for the process (as the cookbook's cached
-    `get_dal_handler`); tests and benchmarks `replace` it rather than patch modules:
-
-        @CachedAccessor
-        def get_repository() -> ThingsRepository:
-            return ThingsRepository(Database.from_env())
-    """
-
-    def __init__(self, build: Callable[[], T]) -> None:
-        self._build = build
-        self._value: T | None = None
-        functools.update_wrapper(self, build)
-
-    def __call__(self) -> T:
-        if self._value is None:
-            self._value = self._build()
-        return self._value
-
-    def replace(self, value: T) -> None:
-        """From now on, calls return `value` (e.g. an in-memory repository)."""
-        self._value = value
 
 
 class Database:
