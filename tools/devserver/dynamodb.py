@@ -19,6 +19,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 
 from tools.devserver.children import spawn, stop
+from tools.devserver.ports import free_port
 
 LOCAL_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",
@@ -94,12 +95,6 @@ class LocalDynamoDB:
     def stop(self) -> None:
         if self.process is not None:
             stop(self.process)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _json_default(value: Any) -> Any:
