@@ -27,7 +27,11 @@ export UV_TOOL_DIR := $(CURDIR)/$(TOOLS)/uv-tools
 export UV_TOOL_BIN_DIR := $(CURDIR)/$(TOOLS)/bin
 export PATH := $(CURDIR)/$(TOOLS)/bin:$(PATH)
 
-.PHONY: help dev dev-reset test lint lock build clean python sam-cli deps browser
+# Every core runs tests (pytest-xdist). A file's tests stay in one process, so the fixtures a module
+# shares (make dev, Chromium, sam build) start once, and a browser never stays open under other tests.
+PYTEST := $(UV) run --locked pytest -n auto --dist loadfile
+
+.PHONY: help dev dev-reset test check lint lock build clean python sam-cli deps browser
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -38,8 +42,13 @@ dev: deps sam-cli $(LAYER_PACKAGES) $(LAMBDA_RUNTIME)  ## Serve the API on http:
 dev-reset:  ## Forget make dev's local DynamoDB data (it is re-seeded on the next start)
 	rm -f $(LOCAL)/dynamodb.json
 
-test: deps sam-cli browser $(LAYER_PACKAGES) $(LAMBDA_RUNTIME)  ## Run every test tier (unit, handlers, template, browser)
-	$(UV) run --locked pytest
+test: deps sam-cli browser $(LAYER_PACKAGES) $(LAMBDA_RUNTIME)  ## Run every test tier (unit, handlers, template, devserver, browser, ...)
+	$(PYTEST)
+
+check: deps  ## The inner loop: ruff (lint and format), then the unit and handler tiers
+	$(UV) run --locked ruff check .
+	$(UV) run --locked ruff format --check .
+	$(PYTEST) tests/unit tests/handlers
 
 lint: deps  ## ruff over the project
 	$(UV) run --locked ruff check .
@@ -116,7 +125,7 @@ check-prod-origins: deps  ## Check prod's AllowedOrigins (samconfig.toml, or ALL
 
 reliability: deps sam-cli $(LAYER_PACKAGES) $(LAMBDA_RUNTIME)  ## Run the reliability tier and write its figures into docs/RELIABILITY.md
 	rm -f $(LOCAL)/reliability/summary.json
-	$(UV) run --locked pytest tests/reliability
+	$(PYTEST) tests/reliability
 	$(UV) run --locked python tests/reliability/report.py
 
 # --- benchmarks (issue 7): make bench ---------------------------------------------------------------
@@ -128,7 +137,7 @@ BENCH_PEERS := $(LOCAL)/bench-peers/.installed
 bench: deps build $(BENCH_PEERS) $(LAMBDA_RUNTIME)  ## Cold start, warm latency, RSS, size, DynamoDB reads vs peers; writes docs/PERFORMANCE.md
 	$(UV) run --locked python -m benchmarks --write $(ARGS)
 
-# make test runs the harness in its quick mode (tests/unit/test_benchmark_harness.py), so it cannot rot.
+# make test runs the harness in its quick mode (tests/bench/test_benchmark_harness.py), so it cannot rot.
 test: build $(BENCH_PEERS)
 
 $(BENCH_PEERS): layers/api_core/requirements.txt | $(UV) python

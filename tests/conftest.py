@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import cache
 from typing import Any
 
 import boto3
@@ -37,12 +38,19 @@ def load_event() -> Callable[..., dict[str, Any]]:
     return _load_event
 
 
+@cache
+def _dynamodb() -> Any:
+    """One boto3 resource per test process: building one loads DynamoDB's service model, which took most
+    of a handler test's setup. moto answers its calls from whichever mock_aws is active (a fresh one)."""
+    return boto3.resource("dynamodb", region_name="us-east-1")
+
+
 @pytest.fixture
 def dynamodb_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """A moto table created from template.yaml's own definition; TABLE_NAME points at it."""
     props = table_properties()
     with mock_aws():
-        table = boto3.resource("dynamodb").create_table(
+        table = _dynamodb().create_table(
             TableName=TABLE_NAME,
             KeySchema=props["KeySchema"],
             AttributeDefinitions=props["AttributeDefinitions"],

@@ -1,26 +1,26 @@
 """The reliability tier: bad input, CORS attacks, faults and limits (issue 8; figures in docs/RELIABILITY.md).
 
 Each test adds its figures (cases tried, requests sent, what was lost) to `.local/reliability/summary.json`
-(git-ignored), stamped with the time the session finished; `make reliability` renders docs/RELIABILITY.md's
-figures table from it (tests/reliability/report.py). `make test` writes the summary, never the doc.
+(git-ignored), stamped with the time the session finished; the pytest processes of one run (xdist's
+workers) add theirs up (report.add_figures). `make reliability` renders docs/RELIABILITY.md's figures
+table from it (tests/reliability/report.py). `make test` writes the summary, never the doc.
 """
 
 from __future__ import annotations
 
-import json
+import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from reliability.report import RUN, SUMMARY
+from reliability.report import SUMMARY, add_figures
 from support.handlers import ALLOWED_ORIGIN, PROD_ENV, Result
 
 PROBLEM = "application/problem+json"
 
 
 @pytest.fixture(scope="session")
-def figures() -> Any:
+def figures(request: pytest.FixtureRequest) -> Any:
     """`figures(section, cases=..., requests=..., lost=...)`: adds to the section's counts for the doc."""
     totals: dict[str, dict[str, int]] = {}
 
@@ -31,11 +31,9 @@ def figures() -> Any:
 
     yield add
     if totals:
-        SUMMARY.parent.mkdir(parents=True, exist_ok=True)
-        previous = json.loads(SUMMARY.read_text()) if SUMMARY.exists() else {}
-        finished = {"finished": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
-        summary = {**previous, **totals, RUN: finished}
-        SUMMARY.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+        # xdist gives its workers one id per run; a run without xdist is one process.
+        run_id = getattr(request.config, "workerinput", {}).get("testrunuid") or uuid.uuid4().hex
+        add_figures(SUMMARY, totals, run_id)
 
 
 @pytest.fixture

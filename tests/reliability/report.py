@@ -11,9 +11,12 @@ reporting, or a new one without a row, fails the render instead of leaving a sta
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
+import os
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +141,31 @@ ROWS = [
         "Authorization, Cookie, body text on every path, layer logger at DEBUG",
     ),
 ]
+
+
+def add_figures(path: Path, counts: dict[str, dict[str, int]], run_id: str) -> None:
+    """Add one pytest process's figures to the summary at `path`.
+
+    The processes of one run (xdist's workers, which share `run_id`) each add theirs: a section that
+    several of them report is the sum. A section from an earlier run is replaced, one this run does not
+    report is kept. Writers take turns on a lock, and the file is replaced whole, never seen half-written.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.with_suffix(".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        summary = json.loads(path.read_text()) if path.exists() else {}
+        run = summary.get(RUN, {})
+        this_run = set(run.get("sections", [])) if run.get("id") == run_id else set()
+        for section, values in counts.items():
+            entry = dict(summary[section]) if section in this_run else {}
+            for name, value in values.items():
+                entry[name] = entry.get(name, 0) + value
+            summary[section] = entry
+        finished = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        summary[RUN] = {"id": run_id, "finished": finished, "sections": sorted(this_run | set(counts))}
+        partial = path.with_suffix(".partial")
+        partial.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+        os.replace(partial, path)
 
 
 def render_table(summary: dict[str, Any]) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import threading
 import time
@@ -73,9 +74,21 @@ def call(api, method, path, body=None, headers=None):
     return request(f"{api.url}{path}", method, {**sent, **(headers or {})}, data)
 
 
-def _schemathesis(api, document, tmp_path, *, mode: str, phases: str, max_time: int) -> tuple[int, int]:
-    """Run schemathesis's CLI against make dev; assert it passed on every operation; (operations, cases)."""
+# The end of make dev's line per request: status, duration, function (tools/devserver/server.py). Its
+# start is the decoded path, which may hold spaces and line breaks.
+REQUEST_LINE_END = re.compile(r" (?P<status>\d{3}) +\d+\.\d ms  \S+$", re.MULTILINE)
+
+
+def answered(api) -> Counter[int]:
+    """How many requests make dev has answered so far, by status, from its own log."""
+    return Counter(int(found["status"]) for found in REQUEST_LINE_END.finditer(api.log()))
+
+
+def _schemathesis(api, document, tmp_path, *, mode: str, phases: str, max_time: int) -> dict[str, int]:
+    """Run schemathesis's CLI against make dev; assert it passed on every operation; return its figures:
+    the operations and cases it reports, and the requests and 5xx answers make dev's log shows."""
     operations = sum(len(item) for item in json.loads(document.read_text())["paths"].values())
+    before = answered(api)
     report = tmp_path / f"report-{mode}.json"
     run = subprocess.run(
         [
@@ -112,9 +125,17 @@ def _schemathesis(api, document, tmp_path, *, mode: str, phases: str, max_time: 
         check=False,
     )
     output = run.stdout + run.stderr
+    # make dev logs each request before it sends the answer, so every answer schemathesis got is logged.
+    seen = answered(api) - before
+    figures = {
+        "cases": _generated_cases(output),
+        "requests": seen.total(),
+        "operations": operations,
+        "status_5xx": sum(count for status, count in seen.items() if status >= 500),
+    }
     assert run.returncode == 0, output[-6000:]
     assert f"Tested: {operations}" in output, output[-3000:]
-    return operations, _generated_cases(output)
+    return figures
 
 
 def test_schemathesis_every_operation_no_500s(api, document, figures, tmp_path):
@@ -122,12 +143,9 @@ def test_schemathesis_every_operation_no_500s(api, document, figures, tmp_path):
     # list for a given document, so the count is the same on every run. Not the fuzzing phase: it has no
     # case limit of its own (it ignores --max-examples), only the time cap, so its count would vary with
     # the machine; test_openapi_handlers.py fuzzes both modes with a fixed count instead.
-    operations, generated = _schemathesis(
-        api, document, tmp_path, mode="positive", phases="examples,coverage", max_time=120
-    )
-    figures(
-        "schemathesis (make dev)", cases=generated, requests=generated, operations=operations, status_5xx=0
-    )
+    counts = _schemathesis(api, document, tmp_path, mode="positive", phases="examples,coverage", max_time=120)
+    figures("schemathesis (make dev)", **counts)
+    assert counts["status_5xx"] == 0
 
 
 def test_schemathesis_negative_mode_every_operation_no_500s(api, document, figures, tmp_path):
@@ -137,16 +155,9 @@ def test_schemathesis_negative_mode_every_operation_no_500s(api, document, figur
     # random bytes as JSON bodies (whatever the codec), which SAM's emulator answers with its own 502
     # before any function runs (it decodes every body as UTF-8). Those bytes reach the handlers in
     # test_openapi_handlers.py instead, as API Gateway would pass them (base64-encoded).
-    operations, generated = _schemathesis(
-        api, document, tmp_path, mode="negative", phases="coverage", max_time=120
-    )
-    figures(
-        "schemathesis negative mode (make dev)",
-        cases=generated,
-        requests=generated,
-        operations=operations,
-        status_5xx=0,
-    )
+    counts = _schemathesis(api, document, tmp_path, mode="negative", phases="coverage", max_time=120)
+    figures("schemathesis negative mode (make dev)", **counts)
+    assert counts["status_5xx"] == 0
 
 
 def _generated_cases(output: str) -> int:
@@ -189,35 +200,40 @@ def test_concurrent_writers_with_if_match_lose_no_update(api, figures):
     elapsed = time.monotonic() - started
     # THEN every answer is 200 or 412, and every accepted update is in the item's history: versions are
     # 2..n+1 without gaps or repeats (no two writers won on the same version), the last one is stored
-    assert set(statuses) <= {200, 412}, statuses
-    for item_id, updates in accepted.items():
-        versions = sorted(v for v, _ in updates)
-        assert versions == list(range(2, len(updates) + 2)), versions
-        final = json.loads(call(api, "GET", f"/api/v1/items/{item_id}").body)
-        assert final["version"] == len(updates) + 1
-        assert final["name"] == max(updates)[1]
+    finals = {item_id: json.loads(call(api, "GET", f"/api/v1/items/{item_id}").body) for item_id in ids}
+    # An accepted update that did not raise the stored version by one was lost (overwritten unseen).
+    lost = sum(len(updates) - (finals[item_id]["version"] - 1) for item_id, updates in accepted.items())
     sent = sum(statuses.values())
-    total_accepted = sum(len(u) for u in accepted.values())
     figures(
         "concurrent If-Match writers (make dev)",
         cases=ITEMS * WRITERS,
         requests=sent,
-        accepted=total_accepted,
+        accepted=sum(len(updates) for updates in accepted.values()),
         refused_412=statuses[412],
-        lost=0,
+        lost=lost,
         milliseconds=int(elapsed * 1000),
     )
+    assert set(statuses) <= {200, 412}, statuses
+    for item_id, updates in accepted.items():
+        versions = sorted(v for v, _ in updates)
+        assert versions == list(range(2, len(updates) + 2)), versions
+        assert finals[item_id]["version"] == len(updates) + 1
+        assert finals[item_id]["name"] == max(updates)[1]
+    assert lost == 0
 
 
 def test_retried_creates_with_an_idempotency_key_make_no_duplicates(api, figures):
     before = _all_user_emails(api)
     replies: dict[str, list[tuple[int, str]]] = {f"key-{n}": [] for n in range(KEYS)}
+    sent = Counter[str]()
     lock = threading.Lock()
 
     def send(key: str) -> None:
         body = {"name": f"User {key}", "email": f"{key}@example.com"}
         for _ in range(10):  # a client retrying on 409 request-in-progress, as Retry-After says
             reply = call(api, "POST", "/api/v1/users", body, {"Idempotency-Key": key})
+            with lock:
+                sent[key] += 1
             if reply.status != 409:
                 break
             time.sleep(0.05)
@@ -227,21 +243,21 @@ def test_retried_creates_with_an_idempotency_key_make_no_duplicates(api, figures
     with ThreadPoolExecutor(max_workers=16) as pool:
         for future in [pool.submit(send, key) for key in replies for _ in range(SENDS_PER_KEY)]:
             future.result()
+    after = _all_user_emails(api)
+    new = Counter(email for email in after if email not in before)
+    figures(
+        "idempotent creates under retries (make dev)",
+        cases=KEYS,
+        requests=sent.total(),
+        created=len(new),
+        duplicates=sum(count - 1 for count in new.values()),
+    )
     # THEN each key created exactly one user, and every retry got that same user back
     for key, got in replies.items():
         assert {status for status, _ in got} == {201}, (key, got)
         assert len({user_id for _, user_id in got}) == 1, (key, got)
-    after = _all_user_emails(api)
-    new = Counter(email for email in after if email not in before)
     assert sorted(new) == sorted(f"{key}@example.com" for key in replies)
     assert set(new.values()) == {1}
-    figures(
-        "idempotent creates under retries (make dev)",
-        cases=KEYS,
-        requests=KEYS * SENDS_PER_KEY,
-        created=len(new),
-        duplicates=0,
-    )
 
 
 def _all_user_emails(api) -> list[str]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import copy
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from reliability.report import BEGIN, DOC, END, ROWS, RUN, ReportError, main, render_doc
+from reliability.report import BEGIN, DOC, END, ROWS, RUN, ReportError, add_figures, main, render_doc
 
 SUMMARY = {
     RUN: {"finished": "2026-11-22 09:30 UTC"},
@@ -124,3 +125,29 @@ def test_the_real_doc_has_the_markers():
     text = DOC.read_text()
     assert text.count(BEGIN) == 1
     assert text.count(END) == 1
+
+
+def test_the_workers_of_one_run_add_up_and_replace_an_earlier_runs_figures(tmp_path):
+    summary = tmp_path / "summary.json"
+    # GIVEN an earlier run's summary
+    add_figures(summary, {"faults": {"cases": 7, "lost": 0}, "logs": {"cases": 8}}, run_id="earlier")
+    # WHEN two workers of a new run report, both of them in one section
+    add_figures(summary, {"faults": {"cases": 1, "lost": 0}}, run_id="now")
+    add_figures(summary, {"faults": {"cases": 2, "lost": 1}, "CORS attacks": {"cases": 3}}, run_id="now")
+    # THEN that section is their sum, not the earlier run's plus theirs; the section nobody reported stays
+    written = json.loads(summary.read_text())
+    assert written["faults"] == {"cases": 3, "lost": 1}
+    assert written["CORS attacks"] == {"cases": 3}
+    assert written["logs"] == {"cases": 8}
+    assert written[RUN]["id"] == "now"
+    assert written[RUN]["sections"] == ["CORS attacks", "faults"]
+
+
+def test_writers_at_the_same_time_lose_nothing(tmp_path):
+    summary = tmp_path / "summary.json"
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for future in [
+            pool.submit(add_figures, summary, {"faults": {"cases": 1}}, "one run") for _ in range(40)
+        ]:
+            future.result()
+    assert json.loads(summary.read_text())["faults"] == {"cases": 40}

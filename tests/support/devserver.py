@@ -4,32 +4,18 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from support.paths import ROOT
+from tools.devserver.ports import free_port, port_is_free
 
 SAM_PYTHON = ROOT / ".tools" / "uv-tools" / "aws-sam-cli" / "bin" / "python"
 READY_LINE = "Ctrl-C stops everything."
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
 
 
 @dataclass
@@ -104,6 +90,16 @@ def start_devserver(tmp: Path, *args: str, wait: bool = True, timeout: float = 9
                 raise AssertionError(f"make dev did not become ready:\n{server.log()}")
             time.sleep(0.1)
     return server
+
+
+def eventually[T](check: Callable[[], T], timeout: float = 10, interval: float = 0.02) -> T:
+    """Poll `check` until it returns something truthy, and return that; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {check}")
+        time.sleep(interval)
+    return result
 
 
 @dataclass

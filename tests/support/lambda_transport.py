@@ -29,6 +29,7 @@ from urllib3 import HTTPHeaderDict, HTTPResponse
 from support.events import load_event
 from support.handlers import Handler, invoke
 from support.template import api_events
+from tools import rest_events
 
 BASE_URL = "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"
 # Added by API Gateway to every request it passes on.
@@ -113,37 +114,29 @@ def rest_event(
     headers: dict[str, list[str]] = {}
     for name, value in request.headers.items():
         headers.setdefault(name, []).append(value)
-    query: dict[str, list[str]] = {}
-    for name, value in parse_qsl(url.query, keep_blank_values=True):
-        query.setdefault(name, []).append(value)
-    event = load_event(
-        "items-get-one",
-        method=request.method,
-        path=unquote(url.path),
-        query=query,
-        path_parameters=path_parameters,
-    )
     # What the client sent and what API Gateway adds, not the sample event's browser headers (an Origin
     # there would turn every case into a CORS request the client never made).
     for name, value in GATEWAY_HEADERS.items():
         if name.lower() not in {sent.lower() for sent in headers}:
             headers[name] = [value]
-    event["headers"] = {name: values[-1] for name, values in headers.items()} or None
-    event["multiValueHeaders"] = headers or None
-    event["resource"] = event["requestContext"]["resourcePath"] = resource
-    event["body"], event["isBase64Encoded"] = _event_body(request.body)
+    query: dict[str, list[str]] = {}
+    for name, value in parse_qsl(url.query, keep_blank_values=True):
+        query.setdefault(name, []).append(value)
+    # The sample's requestContext; its headers and body are replaced by this request's.
+    sample = load_event("items-get-one")
+    bare = {**sample, "headers": None, "multiValueHeaders": None, "body": None, "isBase64Encoded": False}
+    event = rest_events.rest_event(
+        bare,
+        method=request.method,
+        path=unquote(url.path),
+        resource=resource,
+        headers=headers,
+        query=query,
+        body=request.body,
+        path_parameters=path_parameters,
+    )
     json.dumps(event)  # the runtime delivers only JSON
     return event
-
-
-def _event_body(body: bytes | str | None) -> tuple[str | None, bool]:
-    if body is None:
-        return None, False
-    data = body.encode() if isinstance(body, str) else body
-    try:
-        return data.decode("utf-8"), False
-    except UnicodeDecodeError:
-        return base64.b64encode(data).decode(), True
 
 
 def _response(

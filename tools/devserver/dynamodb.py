@@ -25,6 +25,7 @@ from botocore.config import Config
 
 from tools.devserver.children import spawn, stop
 from tools.devserver.moto_guard import ACCESS_KEY_VARIABLE
+from tools.devserver.ports import free_port
 
 GUARD_SCRIPT = Path(__file__).with_name("moto_guard.py")
 REGION = "us-east-1"
@@ -113,12 +114,6 @@ class LocalDynamoDB:
     def stop(self) -> None:
         if self.process is not None:
             stop(self.process)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _json_default(value: Any) -> Any:

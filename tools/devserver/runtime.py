@@ -8,11 +8,13 @@ before this seam, routing and event construction included, is SAM's own code.
 Like a Lambda execution environment, a worker serves one invocation at a time, stays warm between them,
 is killed when it exceeds the function's Timeout, and is replaced (a cold start) on the next request. It
 is also replaced when a source file under its code or layer folders changes, so edits apply without a
-restart.
+restart. A change is a different set of files or different bytes in one (`SourceFingerprint`), never a
+later timestamp: a file system's timestamps may be too coarse to tell an edit from the start before it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import selectors
@@ -35,10 +37,49 @@ class HandlerImportError(RuntimeError):
     """The function's handler failed to import: its module raised, or the handler does not exist."""
 
 
+@dataclass(frozen=True)
+class SourceFingerprint:
+    """The `*.py` files under some folders, each with its (mtime_ns, size) and a hash of its bytes."""
+
+    files: dict[Path, tuple[int, int, bytes]]
+
+    @classmethod
+    def of(cls, folders: list[str]) -> SourceFingerprint:
+        files = {}
+        for folder in folders:
+            for path in sorted(Path(folder).rglob("*.py")):
+                stat = path.stat()
+                files[path] = (stat.st_mtime_ns, stat.st_size, _digest(path))
+        return cls(files)
+
+    def changed(self, folders: list[str]) -> Path | None:
+        """A file added, removed or edited since this fingerprint was taken, or None.
+
+        Equal timestamps and sizes prove nothing (an edit within one timestamp tick keeps both), so the
+        bytes are hashed every time; different ones settle it without hashing.
+        """
+        now = {path for folder in folders for path in Path(folder).rglob("*.py")}
+        added_or_removed = now.symmetric_difference(self.files)
+        if added_or_removed:
+            return min(added_or_removed)
+        for path, (mtime_ns, size, digest) in self.files.items():
+            try:
+                stat = path.stat()
+                if (stat.st_mtime_ns, stat.st_size) != (mtime_ns, size) or _digest(path) != digest:
+                    return path
+            except FileNotFoundError:  # removed since the listing above
+                return path
+        return None
+
+
+def _digest(path: Path) -> bytes:
+    return hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
+
+
 @dataclass
 class Worker:
     process: subprocess.Popen[str]
-    started_at: float
+    sources: SourceFingerprint
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -139,9 +180,11 @@ class WorkerRuntime:
             return worker
 
     def _spawn(self, config: Any) -> Worker:
+        # Taken before the worker imports anything: an edit made while it starts is seen next time.
+        sources = SourceFingerprint.of(self._source_folders(config))
         python = self._interpreters.get(config.runtime) or interpreter_for(config.runtime)
         self._interpreters[config.runtime] = python
-        paths = [config.code_abs_path, *self._layer_paths(config), *self.extra_paths]
+        paths = [*self._source_folders(config), "--", *self.extra_paths]
         env = {
             "PATH": os.environ.get("PATH", ""),
             "LANG": "C.UTF-8",
@@ -172,7 +215,7 @@ class WorkerRuntime:
             raise HandlerImportError(
                 f"{config.name}: {config.handler} failed to import: {reply['error']['errorMessage']}"
             )
-        return Worker(process=process, started_at=time.time())
+        return Worker(process=process, sources=sources)
 
     def _layer_paths(self, config: Any) -> list[str]:
         # Layers built with BuildMethod hold their package directly in ContentUri (it lands under python/
@@ -181,14 +224,14 @@ class WorkerRuntime:
             str((self.base_dir / layer.codeuri).resolve()) for layer in config.layers or [] if layer.codeuri
         ]
 
+    def _source_folders(self, config: Any) -> list[str]:
+        return [config.code_abs_path, *self._layer_paths(config)]
+
     def _stale(self, config: Any, worker: Worker) -> bool:
-        folders = [config.code_abs_path, *self._layer_paths(config)]
-        for folder in folders:
-            for path in Path(folder).rglob("*.py"):
-                if path.stat().st_mtime > worker.started_at:
-                    self.log(f"{config.name}: {path.name} changed; reloading")
-                    return True
-        return False
+        changed = worker.sources.changed(self._source_folders(config))
+        if changed is not None:
+            self.log(f"{config.name}: {changed.name} changed; reloading")
+        return changed is not None
 
     def _stop(self, name: str, worker: Worker) -> None:
         with self._guard:

@@ -13,7 +13,6 @@ import argparse
 import json
 import logging
 import shlex
-import socket
 import sys
 import threading
 import time
@@ -30,11 +29,14 @@ from samcli.lib.providers.sam_stack_provider import SamLocalStackProvider
 from samcli.local.apigw.local_apigw_service import LocalApigwService
 
 from tools.devserver.dynamodb import LocalDynamoDB
+from tools.devserver.ports import port_is_free
 from tools.devserver.runtime import HandlerImportError, WorkerRuntime
+from tools.rest_events import bare_event, rest_event
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_DIR = Path(__file__).with_name("demo")
 LOCAL_TABLE = "local-api-table"
+SEED_BASE = bare_event(stage="Prod", request_id="seed")
 
 
 class StartupError(Exception):
@@ -196,35 +198,17 @@ def seed_items(runtime: WorkerRuntime, runner: LocalLambdaRunner, provider: SamF
     created = 0
     for number in range(45):
         body = {"name": f"{names[number % len(names)]} {number + 1:02d}", "description": "Sample item"}
-        event = _rest_event("POST", "/api/v1/items", "/api/v1/items", json.dumps(body))
+        event = rest_event(
+            SEED_BASE,
+            method="POST",
+            path="/api/v1/items",
+            resource="/api/v1/items",
+            headers={"Content-Type": "application/json", "Host": "127.0.0.1:3000"},
+            body=json.dumps(body),
+        )
         response = runtime.invoke_json(config, event)
         created += isinstance(response, dict) and response.get("statusCode") == 201
     return created
-
-
-def _rest_event(method: str, path: str, resource: str, body: str | None) -> dict[str, Any]:
-    headers = {"Content-Type": "application/json", "Host": "127.0.0.1:3000"}
-    return {
-        "resource": resource,
-        "path": path,
-        "httpMethod": method,
-        "body": body,
-        "isBase64Encoded": False,
-        "headers": headers,
-        "multiValueHeaders": {k: [v] for k, v in headers.items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {
-            "stage": "Prod",
-            "path": path,
-            "httpMethod": method,
-            "requestId": "seed",
-            "resourcePath": resource,
-            "identity": {"sourceIp": "127.0.0.1"},
-        },
-    }
 
 
 def _log_requests(service: LocalApigwService) -> None:
@@ -253,13 +237,8 @@ class _QuietStaticHandler(SimpleHTTPRequestHandler):
 
 
 def ensure_port_free(host: str, port: int) -> None:
-    with socket.socket() as sock:
-        try:
-            sock.bind((host, port))
-        except OSError:
-            raise StartupError(
-                f"port {port} on {host} is already in use (is another `make dev` running?)"
-            ) from None
+    if not port_is_free(port, host):
+        raise StartupError(f"port {port} on {host} is already in use (is another `make dev` running?)")
 
 
 def parse_overrides(text: str) -> dict[str, str]:

@@ -1,8 +1,11 @@
 """One warm Lambda execution environment: runs in its own process, started by `runtime.WorkerRuntime`.
 
-Started as `python3.13 -I -S worker.py <handler> <path>...`: isolated mode and no site-packages, so the
-function sees only what Lambda would put on sys.path (its code, its layers, the runtime's boto3), never
-SAM CLI's or the dev venv's packages. Standard library only.
+Started as `python3.13 -I -S worker.py <handler> <source folder>... -- <package folder>...`: isolated
+mode and no site-packages, so the function sees only what Lambda would put on sys.path (its code, its
+layers, the runtime's boto3), never SAM CLI's or the dev venv's packages. Standard library only.
+Modules in the source folders (the function's code, the layer's source) are compiled from their source
+at each start, never from a cached .pyc: Python trusts a .pyc whose source has the same mtime and size,
+which an edit within one timestamp tick keeps, so a reloaded worker could run the code before the edit.
 
 Protocol, one JSON line each way per invocation, over a private copy of the original stdout; the
 handler's own prints and logs go to stderr, which the parent shows as the function's log:
@@ -14,6 +17,7 @@ The first line the worker writes is {"ready": true} once the handler imported, o
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import json
 import os
 import sys
@@ -37,8 +41,10 @@ class LambdaContext:
 
 
 def main() -> None:
-    handler_spec, paths = sys.argv[1], sys.argv[2:]
-    sys.path[:0] = paths
+    handler_spec, *paths = sys.argv[1:]
+    sources = paths[: paths.index("--")]
+    sys.path[:0] = [path for path in paths if path != "--"]
+    _compile_from_source(sources)
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # print() in the handler lands in the function's log, not in the protocol
     sys.stdout = sys.stderr
@@ -62,6 +68,28 @@ def main() -> None:
             traceback.print_exc()
             text = json.dumps({"error": _error(error)})
         protocol.write(text + "\n")
+
+
+class _SourceOnlyLoader(importlib.machinery.SourceFileLoader):
+    def path_stats(self, path: str) -> dict[str, float]:
+        # Without the source's stats, importlib neither reads nor writes a .pyc for the module.
+        raise OSError("compiled from source: no timestamp decides which code runs")
+
+
+def _compile_from_source(folders: list[str]) -> None:
+    roots = [os.path.abspath(folder) for folder in folders]
+    finder = importlib.machinery.FileFinder.path_hook(
+        (_SourceOnlyLoader, importlib.machinery.SOURCE_SUFFIXES)
+    )
+
+    def hook(entry: str) -> importlib.machinery.FileFinder:
+        entry = os.path.abspath(entry)
+        if not any(entry == root or entry.startswith(root + os.sep) for root in roots):
+            raise ImportError(entry)  # not ours: the next hook (the usual FileFinder) takes it
+        return finder(entry)
+
+    sys.path_hooks.insert(0, hook)
+    sys.path_importer_cache.clear()
 
 
 def _error(error: BaseException) -> dict[str, str]:
