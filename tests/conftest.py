@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any
@@ -10,6 +11,7 @@ import boto3
 import pytest
 from hypothesis import settings as hypothesis_settings
 from moto import mock_aws
+from reliability.report import SUMMARY, add_figures
 from support.events import load_event as _load_event
 from support.handlers import DEV_ENV, Handler, load_handler
 from support.template import table_properties
@@ -75,3 +77,20 @@ def cold_start(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Handler]:
         return load_handler(function)
 
     return start
+
+
+@pytest.fixture(scope="session")
+def figures(request: pytest.FixtureRequest) -> Any:
+    """`figures(section, cases=..., requests=..., lost=...)`: adds to the section's counts for the doc."""
+    totals: dict[str, dict[str, int]] = {}
+
+    def add(section: str, **counts: int) -> None:
+        entry = totals.setdefault(section, {})
+        for name, value in counts.items():
+            entry[name] = entry.get(name, 0) + value
+
+    yield add
+    if totals:
+        # xdist gives its workers one id per run; a run without xdist is one process.
+        run_id = getattr(request.config, "workerinput", {}).get("testrunuid") or uuid.uuid4().hex
+        add_figures(SUMMARY, totals, run_id)

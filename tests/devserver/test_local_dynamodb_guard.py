@@ -28,7 +28,9 @@ def dev(tmp_path_factory):
     server.stop()
 
 
-def refused(reply) -> None:
+def refused(reply, figures) -> None:
+    # Counted before the checks: a request the guard answered is what the doc's figure must show.
+    figures("local DynamoDB guard", cases=1, requests=1, answered=int(reply.status != 403))
     assert reply.status == 403, (reply.status, reply.body)
     assert not [name for name in reply.headers if name.startswith("access-control-")], reply.headers
     assert "refused" in reply.body
@@ -55,7 +57,7 @@ def call(endpoint: str, attack: str, *, key: str | None = None, headers: dict[st
     ],
     ids=lambda h: "-".join(f"{k}={v}" for k, v in h.items()),
 )
-def test_browser_requests_are_refused_even_with_this_runs_key(dev, attack, headers):
+def test_browser_requests_are_refused_even_with_this_runs_key(dev, attack, headers, figures):
     # GIVEN make dev's DynamoDB and its key id (which a page would still have to guess)
     endpoint, key = endpoint_and_key(dev)
     before = snapshot(dev)
@@ -64,19 +66,19 @@ def test_browser_requests_are_refused_even_with_this_runs_key(dev, attack, heade
     # WHEN a request bears a browser's marks, or another host name
     reply = call(endpoint, attack, key=key, headers=headers)
     # THEN it is refused, with nothing a page could read, and the table is as it was
-    refused(reply)
+    refused(reply, figures)
     assert snapshot(dev) == before
 
 
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
-def test_requests_without_this_runs_key_are_refused(dev, attack):
+def test_requests_without_this_runs_key_are_refused(dev, attack, figures):
     # GIVEN a client with no browser marks (a DNS-rebound page's same-origin fetch, curl, a guessed key)
     endpoint, _ = endpoint_and_key(dev)
     before = snapshot(dev)
     # WHEN it signs with another key id
     reply = call(endpoint, attack)
     # THEN it is refused and changes nothing
-    refused(reply)
+    refused(reply, figures)
     assert snapshot(dev) == before
 
 
@@ -100,11 +102,11 @@ def test_requests_without_this_runs_key_are_refused(dev, attack):
     ],
     ids=["preflight", "data-dump", "reset", "reset-from-a-page", "dashboard"],
 )
-def test_moto_own_endpoints_and_preflights_are_refused(dev, method, path, headers):
+def test_moto_own_endpoints_and_preflights_are_refused(dev, method, path, headers, figures):
     endpoint, _ = endpoint_and_key(dev)
     before = snapshot(dev)
     reply = request(f"{endpoint}{path}", method, headers, b"" if method == "POST" else None)
-    refused(reply)
+    refused(reply, figures)
     assert snapshot(dev) == before
 
 

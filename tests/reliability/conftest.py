@@ -1,39 +1,21 @@
-"""The reliability tier: bad input, CORS attacks, faults and limits (issue 8; figures in docs/RELIABILITY.md).
+"""The reliability tier: bad input, CORS attacks, faults and limits (figures in docs/RELIABILITY.md).
 
-Each test adds its figures (cases tried, requests sent, what was lost) to `.local/reliability/summary.json`
-(git-ignored), stamped with the time the session finished; the pytest processes of one run (xdist's
-workers) add theirs up (report.add_figures). `make reliability` renders docs/RELIABILITY.md's figures
-table from it (tests/reliability/report.py). `make test` writes the summary, never the doc.
+Each test, of this tier or of another, adds its figures (cases tried, requests sent, what was lost) through
+the `figures` fixture of tests/conftest.py to `.local/reliability/summary.json` (git-ignored); the pytest
+processes of one run (xdist's workers) add theirs up (report.add_figures). `make reliability` renders
+docs/RELIABILITY.md's figures table from it (tests/reliability/report.py). `make test` writes the
+summary, never the doc.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from reliability.report import SUMMARY, add_figures
 from support.handlers import ALLOWED_ORIGIN, PROD_ENV, Result
 
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture(scope="session")
-def figures(request: pytest.FixtureRequest) -> Any:
-    """`figures(section, cases=..., requests=..., lost=...)`: adds to the section's counts for the doc."""
-    totals: dict[str, dict[str, int]] = {}
-
-    def add(section: str, **counts: int) -> None:
-        entry = totals.setdefault(section, {})
-        for name, value in counts.items():
-            entry[name] = entry.get(name, 0) + value
-
-    yield add
-    if totals:
-        # xdist gives its workers one id per run; a run without xdist is one process.
-        run_id = getattr(request.config, "workerinput", {}).get("testrunuid") or uuid.uuid4().hex
-        add_figures(SUMMARY, totals, run_id)
 
 
 @pytest.fixture

@@ -129,6 +129,26 @@ ROWS = [
         "reads again and retries, as PATCH does",
     ),
     Row(
+        "origin grammar",
+        "prod origin lists: deploy check vs cold start vs template (issue 19)",
+        "{disagreements} disagreements",
+        "generated lists of valid origins, patterns, near misses and mutations; {accepted} accepted, "
+        "{public_suffix} refused as patterns over a public suffix",
+    ),
+    Row(
+        "strict numbers",
+        "booleans, strings and floats as body numbers (issue 19)",
+        "{accepted} accepted",
+        "every integer or number field of every request body in each function's OpenAPI document",
+    ),
+    Row(
+        "local DynamoDB guard",
+        "requests to `make dev`'s DynamoDB from outside its workers (issue 19)",
+        "{answered} answered",
+        "browser marks (Origin, Sec-Fetch-*), foreign Host (DNS rebinding), a wrong key, moto's own "
+        "endpoints; plus Chromium pages (tests/browser)",
+    ),
+    Row(
         "security headers",
         "security headers",
         "-",

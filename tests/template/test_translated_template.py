@@ -360,7 +360,7 @@ def cold_start_refusal(env_value: str) -> str | None:
 
 @settings(max_examples=600, deadline=None)
 @given(value=ORIGIN_LISTS)
-def test_the_deploy_check_the_cold_start_and_the_template_agree_on_generated_origins(value: str):
+def test_the_deploy_check_the_cold_start_and_the_template_agree_on_generated_origins(value: str, figures):
     # GIVEN a prod AllowedOrigins value: valid origins and patterns, near misses and mutations
     template, _ = stack()
     parsed = as_cloudformation_parses({"Stage": "prod", "AllowedOrigins": value})
@@ -375,6 +375,13 @@ def test_the_deploy_check_the_cold_start_and_the_template_agree_on_generated_ori
         parameter_constraint_failures(template, parsed) + Evaluator(template, parsed).rule_failures()
     )
     refusal = cold_start_refusal(parsed["AllowedOrigins"])
+    figures(
+        "origin grammar",
+        cases=1,
+        accepted=int(refusal is None),
+        public_suffix=int(refusal is not None and "Public Suffix List" in refusal),
+        disagreements=int(deploy_check_accepts is not (refusal is None)),
+    )
     # THEN the deploy check passes exactly what the functions accept: no deploy reports success and then
     # serves nothing but errors
     assert deploy_check_accepts is (refusal is None), (value, refusal)
