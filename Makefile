@@ -120,12 +120,15 @@ check-prod-origins: deps  ## Check prod's AllowedOrigins (samconfig.toml, or ALL
 
 # --- reliability (issue 8): make reliability ---------------------------------------------------------
 # A fresh summary, so that every figure in the doc comes from this one run; the doc is written only when
-# the whole tier passed (make stops at the first failing command).
+# the tests passed (make stops at the first failing command). The tests run are the reliability tier and
+# every other test file that reports figures (the `figures` fixture), found rather than listed.
 .PHONY: reliability
+OPEN_PAREN := (
+FIGURE_TESTS = tests/reliability $(filter-out tests/reliability/%,$(shell grep -rlF --include='test_*.py' 'figures$(OPEN_PAREN)' tests))
 
-reliability: deps sam-cli $(LAYER_PACKAGES) $(LAMBDA_RUNTIME)  ## Run the reliability tier and write its figures into docs/RELIABILITY.md
+reliability: deps sam-cli browser $(LAYER_PACKAGES) $(LAMBDA_RUNTIME)  ## Run the tests that report figures and write them into docs/RELIABILITY.md
 	rm -f $(LOCAL)/reliability/summary.json
-	$(PYTEST) tests/reliability
+	$(PYTEST) $(FIGURE_TESTS)
 	$(UV) run --locked python tests/reliability/report.py
 
 # --- benchmarks (issue 7): make bench ---------------------------------------------------------------
