@@ -72,20 +72,39 @@ def read_request(event: Any) -> HttpRequest:
 def event_header(event: Mapping[str, Any], name: str) -> str | None:
     """The first value of one header (`name` lowercase), read as `read_request` reads it, without
     building the whole header map: for code that needs one header of the event, e.g. `Host`."""
+    values = event_header_values(event, name)
+    return values[0] if values else None
+
+
+def event_header_values(event: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    """Every value of one header (`name` lowercase), in order, as `read_request` sees them."""
     multi = event.get("multiValueHeaders") if event.get("version") != "2.0" else None
     if isinstance(multi, dict) and multi:
+        found: list[str] = []
         for key, values in multi.items():
             if str(key).lower() == name and isinstance(values, list):
-                found = next((value for value in values if isinstance(value, str)), None)
-                if found is not None:
-                    return found
-        return None
+                found.extend(value for value in values if isinstance(value, str))
+        return tuple(found)
     single = event.get("headers")
-    if isinstance(single, dict):
-        for key, value in single.items():
-            if str(key).lower() == name and isinstance(value, str):
-                return value
-    return None
+    if not isinstance(single, dict):
+        return ()
+    return tuple(v for k, v in single.items() if str(k).lower() == name and isinstance(v, str))
+
+
+def with_method(event: Mapping[str, Any], method: str) -> dict[str, Any]:
+    """A shallow copy of `event` that says `method` wherever v1 or v2 events name the method."""
+    copy = dict(event)
+    context = event.get("requestContext")
+    if isinstance(context, dict):
+        copy["requestContext"] = context = dict(context)
+        http = context.get("http")
+        if isinstance(http, dict):
+            context["http"] = {**http, "method": method}
+        if "httpMethod" in context:
+            context["httpMethod"] = method
+    if "httpMethod" in event:
+        copy["httpMethod"] = method
+    return copy
 
 
 def _v1_headers(single: Any, multi: Any) -> dict[str, tuple[str, ...]]:
