@@ -29,7 +29,7 @@ class _ValidatedAuthority:
         original = self.event
         self.event = _with_placeholder_host(original)
         try:
-            scope: Scope = super().scope  # type: ignore[misc]
+            scope: Scope = super().scope  # the Mangum handler this is mixed into
         finally:
             self.event = original
         # The entry point answered 400 to a malformed Host, so this read cannot fail.
