@@ -34,6 +34,7 @@ from api_core.observability import logger
 from api_core.problems import Problem
 from api_core.settings import Auth, environment_auth
 
+ADMIN = "admin"  # the group template.yaml creates (AdminGroup): the sample resources' administrators
 # The check names of the refusal log line (`auth_check`); a function's own checks add theirs.
 SIGNED_IN = "signed-in"
 IN_GROUP = "in-group"
