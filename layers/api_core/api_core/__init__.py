@@ -4,6 +4,8 @@
 - `api_core.lambda_handler.create_handler`: the Lambda entry point; owns CORS and wraps Mangum.
 - `api_core.cors`: the CORS policy (pure), and `python -m api_core.cors explain`.
 - `api_core.settings`: environment read once at cold start, errors that name the variable.
+- `api_core.identity`: the caller's `Principal`, read only from the authorizer's claims in the event (pure).
+- `api_core.auth`: FastAPI dependencies for who may call a route: `SignedIn` (401), `in_group` (403).
 - `api_core.problems`: RFC 9457 problem details, the one error format.
 - `api_core.errors`: errors business logic raises by meaning (NotFound, Conflict, PreconditionFailed...).
 - `api_core.resources`: URLs from the event (Location, Link), 201/204 helpers, the Idempotency-Key header.
