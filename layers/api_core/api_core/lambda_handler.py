@@ -49,7 +49,7 @@ from api_core.problems import (
 from api_core.routes import RouteTable
 from api_core.screening import malformed_request, problem, screen_request
 from api_core.security_headers import add_security_headers
-from api_core.settings import environment_cors_policy, required_env
+from api_core.settings import environment_auth, environment_cors_policy, required_env
 
 LambdaHandler = Callable[[dict[str, Any], Any], LambdaResponse]
 _LOGGED_ORIGIN_LENGTH = 200
@@ -78,6 +78,7 @@ def lazy_handler(
     """
     # Built even when `cors` overrides it: a bad STAGE or CORS setting fails every function of the stack.
     environment_policy = environment_cors_policy()
+    environment_auth()  # a prod stage without an authorizer fails here, unless anonymous writes are allowed
     policy = cors if cors is not None else environment_policy
     for name in require_env:
         required_env(name)

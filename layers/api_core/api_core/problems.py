@@ -36,6 +36,9 @@ TYPE_MALFORMED_BODY = "urn:problem-type:malformed-body"
 TYPE_UNSUPPORTED_MEDIA_TYPE = "urn:problem-type:unsupported-media-type"
 TYPE_UNAVAILABLE = "urn:problem-type:service-unavailable"
 TYPE_OUT_OF_TIME = "urn:problem-type:out-of-time"
+# The same types as the authorizer's gateway responses (template.yaml), so a client branches once.
+TYPE_UNAUTHENTICATED = "urn:problem-type:unauthenticated"
+TYPE_FORBIDDEN = "urn:problem-type:forbidden"
 
 # Bounds on what a problem echoes back. A request controls the path, ids and field names, and an error
 # that repeats them unbounded turns a small request into a large answer (an amplifier; on AWS, past
