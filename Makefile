@@ -110,12 +110,12 @@ CHECK_PROD_ORIGINS = $(UV) run --locked python tools/check-prod-origins.py $(if 
 deploy: build  ## sam build, then sam deploy of the dev stack ([default] in samconfig.toml; AWS credentials)
 	$(SAM) deploy
 
-deploy-prod: check-prod-origins  ## Refuse unless AllowedOrigins is explicit, then build and deploy prod (AWS credentials)
+deploy-prod: check-prod-origins  ## Refuse unless AllowedOrigins is explicit and prod signs in (Auth), then build and deploy prod (AWS credentials)
 	$(MAKE) --no-print-directory build
 	$(SAM) deploy --config-env prod \
 	  $(if $(ALLOWED_ORIGINS),--parameter-overrides "$$($(CHECK_PROD_ORIGINS) --print-overrides)")
 
-check-prod-origins: deps  ## Check prod's AllowedOrigins (samconfig.toml, or ALLOWED_ORIGINS=...) offline, as the functions will
+check-prod-origins: deps  ## Check prod's AllowedOrigins (samconfig.toml, or ALLOWED_ORIGINS=...) and Auth offline, as the template and functions will
 	@$(CHECK_PROD_ORIGINS)
 
 # --- reliability (issue 8): make reliability ---------------------------------------------------------
