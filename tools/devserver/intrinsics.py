@@ -16,8 +16,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from samcli.yamlhelper import yaml_parse
-
 STACK_NAME = "local"  # the stack name SAM CLI's local commands use
 PSEUDO_PARAMETERS = {
     "AWS::Region": "us-east-1",
@@ -49,6 +47,10 @@ class Resolver:
 
     @classmethod
     def from_file(cls, path: Path, overrides: dict[str, str]) -> Resolver:
+        # SAM CLI's own YAML reader (short-form tags included); imported here so that the resolver itself
+        # also runs where SAM CLI is not installed (the unit tests read the template their own way).
+        from samcli.yamlhelper import yaml_parse  # noqa: PLC0415
+
         return cls(yaml_parse(path.read_text()), overrides)
 
     def condition(self, name: str) -> bool:
