@@ -50,13 +50,17 @@ class Pool:
         self.client.admin_create_user(
             UserPoolId=self.id, Username=email, UserAttributes=attributes, MessageAction="SUPPRESS"
         )
-        self.client.admin_set_user_password(UserPoolId=self.id, Username=email, Password=PASSWORD, Permanent=True)
+        self.client.admin_set_user_password(
+            UserPoolId=self.id, Username=email, Password=PASSWORD, Permanent=True
+        )
         for group in groups:
             self.client.admin_add_user_to_group(UserPoolId=self.id, Username=email, GroupName=group)
 
     def sign_in(self, client_id: str, email: str) -> dict:
         reply = self.client.initiate_auth(
-            ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD}
+            ClientId=client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
         )
         return reply["AuthenticationResult"]
 
@@ -134,7 +138,8 @@ def test_a_token_for_another_app_client_is_rejected(cognito):
 
 def test_a_token_of_another_pool_is_rejected_although_moto_signs_it_with_the_same_key(cognito):
     token = cognito["other_pool"]["IdToken"]
-    assert json.loads(segments(token)[0])["kid"] == json.loads(segments(cognito["alice"]["IdToken"])[0])["kid"]
+    kid = json.loads(segments(token)[0])["kid"]
+    assert kid == json.loads(segments(cognito["alice"]["IdToken"])[0])["kid"]
     with pytest.raises(TokenRejected, match="iss"):
         verify(cognito, token)
 

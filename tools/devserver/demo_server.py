@@ -9,9 +9,11 @@ Besides the page's files it serves:
   real pool sends the same requests to Cognito's endpoint instead.
 
 Only sign-in and sign-out go through: InitiateAuth (USER_PASSWORD_AUTH or REFRESH_TOKEN_AUTH, for this
-run's app client), GetUser and GlobalSignOut. moto's guard keeps serving only `make dev` itself; this
-proxy adds the run's key to what it passes on, and refuses requests from any other origin or Host (a
-page elsewhere, DNS rebinding), as the guard does for the table.
+run's app client), GetUser and GlobalSignOut. An unknown user gets Cognito's answer for a wrong password
+when the client has PreventUserExistenceErrors (moto's own answer would reveal that the user does not
+exist). moto's guard keeps serving only `make dev` itself; this proxy adds the run's key to what it
+passes on, and refuses requests from any other origin or Host (a page elsewhere, DNS rebinding), as the
+guard does for the table.
 """
 
 from __future__ import annotations
@@ -117,8 +119,25 @@ class DemoHandler(SimpleHTTPRequestHandler):
             with urllib.request.urlopen(upstream, timeout=30) as response:  # noqa: S310
                 status, payload = response.status, response.read()
         except urllib.error.HTTPError as error:  # Cognito's own errors (NotAuthorizedException, ...)
-            status, payload = error.code, error.read()
+            status, payload = error.code, self._without_user_existence(error.read())
         self._send(status, payload, AMZ_JSON)
+
+    def _without_user_existence(self, payload: bytes) -> bytes:
+        """Cognito's answer for an unknown user when the client prevents user existence errors.
+
+        moto ignores PreventUserExistenceErrors and says UserNotFoundException; Cognito, with it
+        ENABLED, answers as for a wrong password.
+        """
+        assert self.identity is not None
+        if self.identity.template.client.get("PreventUserExistenceErrors") != "ENABLED":
+            return payload
+        try:
+            error = json.loads(payload)
+        except ValueError:
+            return payload
+        if str(error.get("__type", "")).endswith("UserNotFoundException"):
+            error = {"__type": "NotAuthorizedException", "message": "Incorrect username or password."}
+        return json.dumps(error).encode()
 
     def _json(self, status: int, value: Any) -> None:
         self._send(status, json.dumps(value).encode(), "application/json")
