@@ -88,6 +88,8 @@ def test_banner_lists_the_seeded_users_and_their_password(dev):
     assert "admin@example.com    groups: admin" in log
     assert "make -s token USER=alice@example.com" in log
     assert "Skip parsing unsupported authorizer" not in log  # SAM's warning: make dev runs it
+    # The sample items are created through the items function as the admin, whose writes need a token.
+    assert "Seeded 45 sample items" in log
 
 
 @pytest.mark.parametrize(
