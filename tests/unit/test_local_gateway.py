@@ -9,7 +9,7 @@ import pytest
 from support.template import load_template
 
 from tools.devserver.gateway import GatewayRequest, GatewayResponses, Security, Throttle, TokenBucket
-from tools.devserver.intrinsics import Resolver
+from tools.devserver.intrinsics import Resolver, TemplateError
 
 ITEMS = ("/api/v1/items", "/api/v1/items/{item_id}")
 PRIVATE = (
@@ -177,3 +177,25 @@ def test_a_method_setting_for_one_resource_overrides_the_stage_default():
 def test_no_throttling_settings_means_no_bucket():
     throttle = Throttle([{"ResourcePath": "/*", "HttpMethod": "*", "LoggingLevel": "INFO"}])
     assert all(throttle.allows("/api/v1/items", "GET") for _ in range(1000))
+
+
+def test_conditions_are_evaluated_as_cloudformation_does_and_unknown_functions_stay():
+    template = {
+        "Parameters": {
+            "Auth": {"Type": "String", "Default": "none"},
+            "Arn": {"Type": "String", "Default": ""},
+        },
+        "Conditions": {
+            "HasArn": {"Fn::Not": [{"Fn::Equals": [{"Ref": "Arn"}, ""]}]},
+            "Uses": {"Fn::Or": [{"Fn::Equals": [{"Ref": "Auth"}, "cognito"]}, {"Condition": "HasArn"}]},
+            "Odd": {"Fn::FindInMap": ["M", "a", "b"]},
+        },
+    }
+    assert Resolver(template, {}).condition("Uses") is False
+    assert Resolver(template, {"Auth": "cognito"}).condition("Uses") is True
+    assert Resolver(template, {"Arn": "arn:x"}).condition("Uses") is True
+    resolver = Resolver(template, {})
+    value = {"a": {"Fn::If": ["Uses", 1, {"Ref": "AWS::NoValue"}]}, "b": {"Fn::ImportValue": "x"}}
+    assert resolver.resolve(value) == {"b": {"Fn::ImportValue": "x"}}
+    with pytest.raises(TemplateError, match="Odd"):
+        resolver.condition("Odd")

@@ -7,8 +7,9 @@ user pool's resources) depend on such conditions, so they are read from the temp
 resolved here, as CloudFormation would for the same parameters.
 
 A `Ref` or `!GetAtt` of a resource has no value before a deployment: it stays as it is, and `Fn::Sub`
-leaves such `${Name}` in place. Only what the template uses is implemented; anything else is an error
-that names the function.
+leaves such `${Name}` in place. Other functions (`Fn::FindInMap`, `Fn::ImportValue`, ...) stay as they
+are too, in values make dev does not read; a condition that does not come out true or false is an error
+that names it.
 """
 
 from __future__ import annotations
@@ -59,7 +60,10 @@ class Resolver:
             conditions = self.template.get("Conditions") or {}
             if name not in conditions:
                 raise TemplateError(f"condition {name!r} is not in the template's Conditions")
-            self._conditions[name] = bool(self._value(conditions[name]))
+            value = self._value(conditions[name])
+            if not isinstance(value, bool):
+                raise TemplateError(f"condition {name!r} cannot be evaluated by make dev: {value!r}")
+            self._conditions[name] = value
         return self._conditions[name]
 
     def resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
@@ -118,10 +122,8 @@ class Resolver:
                 return item in items
             case "Fn::Sub":
                 return self._sub(argument)
-            case "Fn::GetAtt":
+            case _ if key.startswith("Fn::"):  # Fn::GetAtt, and what make dev has no value for
                 return value
-            case _ if key.startswith("Fn::"):
-                raise TemplateError(f"{key} is not supported by make dev's template reader")
         return self._mapping(value)
 
     def _mapping(self, value: dict[str, Any]) -> dict[str, Any]:
