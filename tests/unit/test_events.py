@@ -66,3 +66,56 @@ def test_v1_headers_count_every_map(single, multi, expected):
     }
     assert read_request(event).headers["origin"] == expected
     assert event_header(event, "origin") == expected[0]
+
+
+@pytest.mark.parametrize(
+    ("single", "multi", "expected"),
+    [
+        # both maps list the names in another order: the same occurrences
+        (
+            {"Host": "h.example", "Origin": "https://a.example"},
+            {"Origin": ["https://a.example"], "Host": ["h.example"]},
+            {"host": ("h.example",), "origin": ("https://a.example",)},
+        ),
+        # one name spelled two ways in both maps: two occurrences of one header
+        (
+            {"Origin": "https://a.example", "origin": "https://b.example"},
+            {"Origin": ["https://a.example"], "origin": ["https://b.example"]},
+            {"origin": ("https://a.example", "https://b.example")},
+        ),
+        # a name outside ASCII is lowercased as Python lowercases it alone
+        ({"X-\u0394": "v"}, {"X-\u0394": ["v"]}, {"x-\u03b4": ("v",)}),
+        # one value per name in each map, but not the same one: both count
+        (
+            {"Origin": "https://b.example"},
+            {"Origin": ["https://a.example"]},
+            {"origin": ("https://a.example", "https://b.example")},
+        ),
+        # an empty list beside a two-value list: as many values as names, yet not one per name
+        (
+            {"A": "1", "B": "2"},
+            {"A": ["1", "2"], "B": []},
+            {"a": ("1", "2"), "b": ("2",)},
+        ),
+        # a value that is not text is not a header value
+        ({"A": "1", "B": "2"}, {"A": ["1"], "B": [None]}, {"a": ("1",), "b": ("2",)}),
+    ],
+)
+def test_v1_header_maps_of_every_shape_read_as_occurrences(single, multi, expected):
+    event = {
+        "httpMethod": "GET",
+        "path": "/",
+        "requestContext": {},
+        "headers": single,
+        "multiValueHeaders": multi,
+    }
+    assert dict(read_request(event).headers) == expected
+
+
+def test_a_cloudfront_event_reads_every_header_once_lowercased():
+    # GIVEN a browser's preflight through CloudFront: 29 headers, each once, in both maps
+    event = json.loads((EVENTS_DIR / "items-options-preflight-put-cloudfront.json").read_text())
+    # THEN each header is one occurrence under its lowercase name
+    expected = {name.lower(): (value,) for name, value in event["headers"].items()}
+    assert len(expected) == 29
+    assert dict(read_request(event).headers) == expected

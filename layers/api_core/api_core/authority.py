@@ -86,17 +86,24 @@ def parse_host(value: str) -> tuple[str, int | None]:
     return host, int(rest[1:])
 
 
-def read_authority(event: Mapping[str, Any]) -> Authority | None:
+def read_authority(
+    event: Mapping[str, Any], headers: Mapping[str, tuple[str, ...]] | None = None
+) -> Authority | None:
     """The request's scheme and host, from its Host header, else from `requestContext.domainName` (API
     Gateway's own, ignored when malformed); None when neither names a host.
 
     Raises `MalformedHost` when the Host header is malformed or appears more than once (RFC 9112 3.2).
     The scheme is `X-Forwarded-Proto`'s first value when it is `http` or `https`, else `https`.
+    `headers` is the event's header map as `api_core.events.read_request` read it, when at hand.
     """
-    proto = next(iter(event_header_values(event, "x-forwarded-proto")), "")
+
+    def values_of(name: str) -> tuple[str, ...]:
+        return headers.get(name, ()) if headers is not None else event_header_values(event, name)
+
+    proto = next(iter(values_of("x-forwarded-proto")), "")
     proto = proto.split(",")[0].strip().lower()
     scheme = proto if proto in _DEFAULT_PORTS else "https"
-    values = event_header_values(event, "host")
+    values = values_of("host")
     if len(values) > 1:
         raise MalformedHost("the Host header appears more than once")
     if values:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
+from itertools import chain
 from typing import Any
 
 from api_core.authority import MalformedHost, read_authority
@@ -59,7 +60,7 @@ def malformed_request(event: Mapping[str, Any], request: HttpRequest) -> LambdaR
         detail = f"text in the request's {part} is not valid Unicode (it holds a lone surrogate)"
         return problem(request, 400, detail, TYPE_MALFORMED_REQUEST)
     try:
-        read_authority(event)
+        read_authority(event, request.headers)
     except MalformedHost as error:
         return problem(request, 400, str(error), TYPE_MALFORMED_HOST)
     return None
@@ -146,7 +147,11 @@ def _is_unicode(text: str) -> bool:
 def _non_unicode_part(event: Mapping[str, Any]) -> str | None:
     context = event.get("requestContext")
     http = context.get("http") if isinstance(context, Mapping) else None
-    parts = [(label, event.get(key)) for key, label in _TEXT_PARTS.items()]
+    for key, label in _TEXT_PARTS.items():
+        value = event.get(key)
+        if value is not None and not _all_unicode(value):
+            return label
+    parts = []
     if isinstance(context, Mapping):  # a v1 event's client path, read for the stage in URLs
         parts.append(("path", context.get("path")))
     if isinstance(http, Mapping):  # what Mangum reads of a v2 event
@@ -159,6 +164,8 @@ def _non_unicode_part(event: Mapping[str, Any]) -> str | None:
 
 def _all_unicode(value: Any) -> bool:
     # A string, a list of them, or a map of names to either: the shapes of an event's text parts.
+    if type(value) is dict and _ascii_map(value):  # the common case, checked without a loop per entry
+        return True
     if isinstance(value, str):
         return _is_unicode(value)
     if isinstance(value, list):
@@ -170,6 +177,20 @@ def _all_unicode(value: Any) -> bool:
             if isinstance(item, str | list) and not _all_unicode(item):
                 return False
     return True
+
+
+def _ascii_map(mapping: Mapping[Any, Any]) -> bool:
+    # True only when every name and every value (text, or lists of text) is ASCII, hence Unicode. False
+    # also for any other shape: the caller then looks at each entry.
+    try:
+        names = "".join(mapping)
+        if isinstance(next(iter(mapping.values()), None), list):  # multiValueHeaders and the like
+            values = "".join(chain.from_iterable(mapping.values()))
+        else:
+            values = "".join(mapping.values())
+    except TypeError:
+        return False
+    return names.isascii() and values.isascii()
 
 
 def _drop_nulls(event: Mapping[str, Any]) -> None:
