@@ -37,6 +37,13 @@ def test_lists_with_page_numbers_and_reads_paging_headers(page_on_dev):
     expect(page.locator("#page-info")).to_contain_text("page 2 of")
 
 
+def test_without_a_user_pool_the_page_offers_no_sign_in(page_on_dev):
+    page = page_on_dev
+    expect(page.locator("#who")).to_contain_text("No sign-in: this API runs with Auth=none")
+    expect(page.locator("#sign-in-form")).to_be_hidden()
+    expect(page.locator("#account")).to_be_hidden()
+
+
 def test_lists_with_a_cursor(page_on_dev):
     page = page_on_dev
     page.click("#cursor-first")
