@@ -164,7 +164,7 @@ bootstrap-ci: sam-cli  ## Once per AWS account and region: GitHub OIDC provider,
 	@[[ "$(GITHUB_REPOSITORY)" =~ ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$$ ]] || { echo "make bootstrap-ci needs the GitHub" \
 	  "repository whose workflows may deploy: make bootstrap-ci GITHUB_REPOSITORY=owner/name" >&2; exit 2; }
 	$(SAM) deploy --template-file ci/bootstrap.yaml --parameter-overrides GitHubRepository=$(GITHUB_REPOSITORY) \
-	  $(if $(OIDC_PROVIDER_ARN),ExistingOidcProviderArn=$(OIDC_PROVIDER_ARN))
+	  $(if $(OIDC_PROVIDER_ARN),ExistingOidcProviderArn=$(OIDC_PROVIDER_ARN)) $(ARGS)
 
 # CI builds once (make build) and deploys that build to each stage, without a prompt: a GitHub
 # environment's reviewers approve prod instead of SAM's change-set prompt. SAM_ARTIFACT_BUCKET is the
@@ -172,12 +172,12 @@ bootstrap-ci: sam-cli  ## Once per AWS account and region: GitHub OIDC provider,
 CONFIG_ENV ?= default
 STACK_NAME = $(or $(STACK),$(shell sed -n '/^\[$(CONFIG_ENV)\.global\.parameters\]/,/^\[/s/^stack_name = "\(.*\)"$$/\1/p' samconfig.toml))
 
-deploy-built: sam-cli $(if $(filter prod,$(CONFIG_ENV)),check-prod-origins)  ## sam deploy of make build's output, no prompt (CI): CONFIG_ENV=default|prod, STACK=
+deploy-built: sam-cli $(if $(filter prod,$(CONFIG_ENV)),check-prod-origins)  ## sam deploy of make build's output, no prompt (CI): CONFIG_ENV=default|prod, STACK=, ARGS=
 	@test -f .aws-sam/build/template.yaml || { echo "make deploy-built deploys what make build left in .aws-sam:" \
 	  "run make build first" >&2; exit 2; }
 	$(SAM) deploy --config-env $(CONFIG_ENV) --no-confirm-changeset --stack-name $(STACK_NAME) \
 	  $(if $(SAM_ARTIFACT_BUCKET),--no-resolve-s3 --s3-bucket $(SAM_ARTIFACT_BUCKET) --s3-prefix $(STACK_NAME)) \
-	  $(if $(PARAMETER_OVERRIDES),--parameter-overrides '$(PARAMETER_OVERRIDES)')
+	  $(if $(PARAMETER_OVERRIDES),--parameter-overrides '$(PARAMETER_OVERRIDES)') $(ARGS)
 
 delete-stack: sam-cli  ## Delete a stack and its artifacts without a prompt (CI's preview stacks): make delete-stack STACK=<name>
 	@test -n "$(STACK)" || { echo "make delete-stack needs STACK=<stack name>" >&2; exit 2; }
