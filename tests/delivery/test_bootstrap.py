@@ -1,15 +1,14 @@
 """ci/bootstrap.yaml: the GitHub OIDC provider, one deploy role per stage, the artifact bucket.
 
-Offline, so: cfn-lint; the stack created in moto's CloudFormation and read back through IAM; and the
-rules of least privilege checked on the template itself, with the permissions each role needs derived
-from the CloudFormation resource schemas cfn-lint ships (each resource type's handlers list the calls
-they make) for every resource the application's template creates. Whether AWS accepts each call, and
+Offline, so: cfn-lint, and the rules of least privilege checked on the template itself (moto creates
+the stack through `make bootstrap-ci` in test_deploy_targets.py). The permissions each role needs are
+derived from the CloudFormation resource schemas cfn-lint ships (each resource type's handlers list the
+calls they make) for every resource the application's template creates. Whether AWS accepts each call, and
 that aws:CalledVia holds for CloudFormation's calls, only a real deploy shows.
 """
 
 from __future__ import annotations
 
-import ast
 import functools
 import glob
 import json
@@ -21,17 +20,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import cfnlint
 import pytest
-import yaml
-from moto import mock_aws
 from support.cfn import translate
 from support.paths import ROOT
 from support.template import load_template, parse_template
 
 BOOTSTRAP = ROOT / "ci" / "bootstrap.yaml"
-REPOSITORY = "octo-org/orders-api"
 STAGES = {"DevDeployRole": "dev", "ProdDeployRole": "prod", "PreviewDeployRole": "preview"}
 # Each role's stacks: <ProjectName>-<suffix> (previews: one per pull request).
 STACK_SUFFIX = {"dev": "dev", "prod": "prod", "preview": "pr-*"}
@@ -297,77 +292,3 @@ def test_every_permission_left_out_is_one_a_handler_lists():
     for entry in NOT_USED:
         permission = entry.split("@")[0]
         assert any(p.startswith(permission) for p in needed), entry
-
-
-@pytest.fixture(scope="module")
-def created() -> Iterator[dict[str, Any]]:
-    """GIVEN the bootstrap stack created in moto's CloudFormation, as `sam deploy` sends it."""
-    env = pytest.MonkeyPatch()
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "eu-west-1",
-    }.items():
-        env.setenv(name, value)
-    with mock_aws():
-        iam, cloudformation = boto3.client("iam"), boto3.client("cloudformation")
-        # moto's CloudFormation has no AWS::IAM::OIDCProvider: the provider is made first, as another
-        # repository's bootstrap would have, and the stack takes the ExistingOidcProviderArn path.
-        provider = iam.create_open_id_connect_provider(
-            Url="https://token.actions.githubusercontent.com", ClientIDList=["sts.amazonaws.com"]
-        )["OpenIDConnectProviderArn"]
-        # sam deploy sends the template re-serialised, as SAM's own YAML dump does (no YAML aliases,
-        # which CloudFormation's API refuses; cfn-lint checks that there are none to begin with).
-        body = yaml.safe_dump(yaml.safe_load(_untagged(BOOTSTRAP.read_text())))
-        cloudformation.create_stack(
-            StackName="serverless-rest-api-ci",
-            TemplateBody=body,
-            Parameters=[
-                {"ParameterKey": "GitHubRepository", "ParameterValue": REPOSITORY},
-                {"ParameterKey": "ExistingOidcProviderArn", "ParameterValue": provider},
-            ],
-            Capabilities=["CAPABILITY_IAM"],
-        )
-        stack = cloudformation.describe_stacks(StackName="serverless-rest-api-ci")["Stacks"][0]
-        yield {"iam": iam, "s3": boto3.client("s3"), "stack": stack, "provider": provider}
-    env.undo()
-
-
-def _untagged(text: str) -> str:
-    """The template in long form (Fn::Sub, Ref, ...) so that plain YAML can carry it."""
-    return json.dumps(parse_template(text))
-
-
-def test_the_stack_is_created_with_its_outputs(created):
-    stack = created["stack"]
-    assert stack["StackStatus"] == "CREATE_COMPLETE"
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
-    assert set(outputs) == {
-        "DevDeployRoleArn",
-        "ProdDeployRoleArn",
-        "PreviewDeployRoleArn",
-        "ArtifactBucketName",
-        "Region",
-    }
-    assert outputs["Region"] == "eu-west-1"
-    created["s3"].head_bucket(Bucket=outputs["ArtifactBucketName"])
-
-
-@pytest.mark.parametrize(("role", "stage"), STAGES.items())
-def test_the_created_role_trusts_the_provider_for_one_environment(created, role, stage):
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in created["stack"]["Outputs"]}
-    name = outputs[f"{role}Arn"].rsplit("/", 1)[1]
-    trust = created["iam"].get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
-    (statement,) = trust["Statement"]
-    assert statement["Principal"] == {"Federated": created["provider"]}
-    assert statement["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == (
-        f"repo:{REPOSITORY}:environment:{stage}"
-    )
-    (policy,) = created["iam"].list_role_policies(RoleName=name)["PolicyNames"]
-    document = created["iam"].get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"]
-    # moto's CloudFormation stores an inline policy as the repr of the dict it was given.
-    document = ast.literal_eval(document) if isinstance(document, str) else document
-    stack_arn = (
-        f"arn:aws:cloudformation:eu-west-1:123456789012:stack/serverless-rest-api-{STACK_SUFFIX[stage]}/*"
-    )
-    assert next(s for s in document["Statement"] if s["Sid"] == "TheStack")["Resource"] == stack_arn

@@ -5,6 +5,7 @@ deploy stops at the change set (`ARGS=--no-execute-changeset`): what SAM sends i
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 from collections.abc import Iterator
@@ -126,16 +127,43 @@ def test_bootstrap_ci_needs_the_repository():
     assert "make bootstrap-ci GITHUB_REPOSITORY=owner/name" in result.stderr
 
 
-def test_bootstrap_ci_creates_the_ci_stack(aws):
-    # ci/samconfig.toml asks a person to confirm the change set; here nobody is there to answer.
+# moto's CloudFormation has no AWS::S3::BucketPolicy nor AWS::IAM::OIDCProvider (it warns and skips
+# them); test_bootstrap.py reads both from the template.
+@pytest.mark.filterwarnings("ignore:Tried to parse AWS:UserWarning")
+def test_bootstrap_ci_creates_one_role_per_environment_of_the_repository(aws):
+    # GIVEN an account that already has GitHub's provider (moto's CloudFormation cannot create one)
+    provider = aws["iam"].create_open_id_connect_provider(
+        Url="https://token.actions.githubusercontent.com", ClientIDList=["sts.amazonaws.com"]
+    )["OpenIDConnectProviderArn"]
+    # WHEN the bootstrap runs; ci/samconfig.toml asks a person to confirm, and nobody is here to answer
     result = _make(
-        "bootstrap-ci", "GITHUB_REPOSITORY=octo-org/orders-api", "ARGS=--no-confirm-changeset", env=aws["env"]
+        "bootstrap-ci",
+        "GITHUB_REPOSITORY=octo-org/orders-api",
+        f"OIDC_PROVIDER_ARN={provider}",
+        "ARGS=--no-confirm-changeset",
+        env=aws["env"],
     )
     assert result.returncode == 0, result.stdout + result.stderr
     (stack,) = aws["cloudformation"].describe_stacks(StackName="serverless-rest-api-ci")["Stacks"]
     assert stack["StackStatus"] == "CREATE_COMPLETE"
-    # moto computes no outputs for a stack made through a change set: the role is found by its name.
-    (role,) = [r["RoleName"] for r in aws["iam"].list_roles()["Roles"] if "-ProdDeployRole-" in r["RoleName"]]
-    trust = aws["iam"].get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]
-    subject = trust["Statement"][0]["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"]
-    assert subject == "repo:octo-org/orders-api:environment:prod"
+    # THEN each role trusts that provider, for one environment of that repository, and may change
+    # its own stacks (moto computes no outputs for a stack made through a change set: roles by name)
+    roles = {r["RoleName"]: r for r in aws["iam"].list_roles()["Roles"]}
+    for logical, stage, stacks in (
+        ("DevDeployRole", "dev", "dev"),
+        ("ProdDeployRole", "prod", "prod"),
+        ("PreviewDeployRole", "preview", "pr-*"),
+    ):
+        (name,) = [n for n in roles if f"-{logical}-" in n]
+        (statement,) = roles[name]["AssumeRolePolicyDocument"]["Statement"]
+        assert statement["Principal"] == {"Federated": provider}
+        assert statement["Condition"]["StringEquals"] == {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": f"repo:octo-org/orders-api:environment:{stage}",
+        }
+        (policy,) = aws["iam"].list_role_policies(RoleName=name)["PolicyNames"]
+        document = aws["iam"].get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"]
+        # moto's CloudFormation stores an inline policy as the repr of the dict it was given.
+        document = ast.literal_eval(document) if isinstance(document, str) else document
+        (own,) = [s["Resource"] for s in document["Statement"] if s["Sid"] == "TheStack"]
+        assert own == f"arn:aws:cloudformation:eu-west-1:123456789012:stack/serverless-rest-api-{stacks}/*"
