@@ -31,13 +31,17 @@ export PATH := $(CURDIR)/$(TOOLS)/bin:$(PATH)
 # shares (make dev, Chromium, sam build) start once, and a browser never stays open under other tests.
 PYTEST := $(UV) run --locked pytest -n auto --dist loadfile
 
-.PHONY: help dev dev-reset test check lint lock build clean python sam-cli deps browser
+.PHONY: help dev dev-reset token test check lint lock build clean python sam-cli deps browser
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 dev: deps sam-cli $(LAYER_PACKAGES) $(LAMBDA_RUNTIME)  ## Serve the API on http://127.0.0.1:3000 (no Docker needed)
 	$(SAM_PYTHON) -m tools.devserver $(ARGS)
+
+# Standard library only, and nothing but the token on stdout: `curl -H "Authorization: $(make -s token USER=...)"`.
+token:  ## A seeded user's ID token, for curl: make token USER=alice@example.com (needs make dev with Auth=cognito)
+	@python3 -m tools.devserver.idtoken '$(USER)' $(if $(PASSWORD),--password '$(PASSWORD)') $(if $(DEMO_PORT),--demo-port $(DEMO_PORT))
 
 dev-reset:  ## Forget make dev's local DynamoDB data (it is re-seeded on the next start)
 	rm -f $(LOCAL)/dynamodb.json
@@ -110,12 +114,12 @@ CHECK_PROD_ORIGINS = $(UV) run --locked python tools/check-prod-origins.py $(if 
 deploy: build  ## sam build, then sam deploy of the dev stack ([default] in samconfig.toml; AWS credentials)
 	$(SAM) deploy
 
-deploy-prod: check-prod-origins  ## Refuse unless AllowedOrigins is explicit, then build and deploy prod (AWS credentials)
+deploy-prod: check-prod-origins  ## Refuse unless AllowedOrigins is explicit and prod signs in (Auth), then build and deploy prod (AWS credentials)
 	$(MAKE) --no-print-directory build
 	$(SAM) deploy --config-env prod \
 	  $(if $(ALLOWED_ORIGINS),--parameter-overrides "$$($(CHECK_PROD_ORIGINS) --print-overrides)")
 
-check-prod-origins: deps  ## Check prod's AllowedOrigins (samconfig.toml, or ALLOWED_ORIGINS=...) offline, as the functions will
+check-prod-origins: deps  ## Check prod's AllowedOrigins (samconfig.toml, or ALLOWED_ORIGINS=...) and Auth offline, as the template and functions will
 	@$(CHECK_PROD_ORIGINS)
 
 # --- reliability (issue 8): make reliability ---------------------------------------------------------

@@ -17,6 +17,12 @@ from support.handlers import DEV_ENV, Handler, load_handler
 from support.template import table_properties
 
 TABLE_NAME = "api-test-table"
+SANDBOX_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+}
 
 # Property tests explore the same examples on every run, so a red CI is reproducible on a laptop.
 hypothesis_settings.register_profile("deterministic", derandomize=True, print_blob=True)
@@ -28,10 +34,8 @@ def _aws_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test may reach AWS: fake credentials, a fixed region, and no endpoint from the developer's shell."""
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
+    for name, value in SANDBOX_ENV.items():
+        monkeypatch.setenv(name, value)
 
 
 @pytest.fixture

@@ -1,11 +1,18 @@
 #!/usr/bin/env python3
-"""Refuse a prod AllowedOrigins the functions would refuse at cold start, before SAM uploads anything.
+"""Refuse a prod deploy the template or the functions would refuse, before SAM uploads anything.
 
-CloudFormation's AllowedPattern and Rules (template.yaml) refuse some such stacks too, but only after
-`sam deploy` has packaged and uploaded the code, and no regex can hold the whole grammar (the Public
-Suffix List, for one): a value that passed them would deploy "successfully" and then stop every function
-at cold start. So this check runs the layer's own cold-start check (api_core.settings with STAGE=prod):
-one grammar, one place. It needs the layer's dependencies (publicsuffixlist), so `make
+Two checks, on what `sam deploy --config-env prod` would pass:
+- AllowedOrigins: refused when the functions would refuse it at cold start (below);
+- Auth: Stage=prod without an authorizer (Auth=none and no CognitoUserPoolArn) is refused unless
+  AllowAnonymousWrites=true, as the template's Rules (ProdRequiresAuthentication) and the functions'
+  cold start refuse it: such a stack takes writes from anyone on the internet, since CORS binds browsers
+  only.
+
+On AllowedOrigins: CloudFormation's AllowedPattern and Rules (template.yaml) refuse some such stacks too,
+but only after `sam deploy` has packaged and uploaded the code, and no regex can hold the whole grammar
+(the Public Suffix List, for one): a value that passed them would deploy "successfully" and then stop
+every function at cold start. So this check runs the layer's own cold-start check (api_core.settings
+with STAGE=prod): one grammar, one place. It needs the layer's dependencies (publicsuffixlist), so `make
 check-prod-origins` runs it with the project's environment (.venv).
 
 It reads what `sam deploy --config-env prod` would pass: the parameter_overrides of samconfig.toml's
@@ -13,8 +20,8 @@ It reads what `sam deploy --config-env prod` would pass: the parameter_overrides
 passes). With --print-overrides it prints the overrides to give SAM with that AllowedOrigins in place,
 since SAM's --parameter-overrides replaces the config's list whole.
 
-Exit status: 0 when the origins are acceptable, 1 (with a message on stderr) when not, 2 when run without
-the layer's dependencies.
+Exit status: 0 when prod may deploy, 1 (with a message on stderr) when not, 2 when run without the
+layer's dependencies.
 """
 
 from __future__ import annotations
@@ -32,9 +39,28 @@ sys.path.insert(0, str(ROOT / "layers" / "api_core"))
 
 from api_core.settings import ConfigError, cors_policy_from_settings, load_settings  # noqa: E402
 
+# The template's AllowedValues of Auth and AllowAnonymousWrites (tests/template holds them equal).
+AUTH_VALUES = ("none", "cognito")
+ANONYMOUS_WRITES_VALUES = ("false", "true")
+
+ORIGINS_HINT = (
+    "Set explicit origins in {config} [prod.deploy.parameters] parameter_overrides, e.g.\n"
+    '  parameter_overrides = "Stage=prod AllowedOrigins=\\"https://app.example.com\\" Auth=cognito"\n'
+    "or run: make deploy-prod ALLOWED_ORIGINS=https://app.example.com,https://admin.example.com"
+)
+AUTH_HINT = (
+    "Set Auth=cognito (the stack creates a user pool) or CognitoUserPoolArn=<an existing pool's ARN> in\n"
+    "{config} [prod.deploy.parameters] parameter_overrides. For an API that is meant to take anonymous\n"
+    "writes from anyone on the internet, say so there with AllowAnonymousWrites=true."
+)
+
 
 class Refused(Exception):
-    pass
+    """A prod deploy that must not happen; `hint` (with {config}) says how to fix it."""
+
+    def __init__(self, message: str, hint: str = ORIGINS_HINT) -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 def prod_overrides(config: Path, env: str = "prod") -> dict[str, str]:
@@ -57,11 +83,34 @@ def check_origins(value: str | None) -> list[str]:
     origins = [origin.strip() for origin in value.split(",")]
     if "" in origins or "*" in origins:  # what the template's Rules assert, in their words
         raise Refused(f"AllowedOrigins must not contain a wildcard or an empty entry in prod: {value!r}.")
+    # The origins are judged on their own: AUTH=cognito keeps the authentication check out of it.
+    environ = {"STAGE": "prod", "CORS_ALLOWED_ORIGINS": ",".join(origins), "AUTH": "cognito"}
     try:
-        cors_policy_from_settings(load_settings({"STAGE": "prod", "CORS_ALLOWED_ORIGINS": ",".join(origins)}))
+        cors_policy_from_settings(load_settings(environ))
     except ConfigError as error:
         raise Refused(f"every function would refuse to start: {error}.") from None
     return origins
+
+
+def check_auth(overrides: dict[str, str]) -> str:
+    """The AUTH the functions get ("cognito" or "none") if acceptable for prod; raises Refused if not."""
+    auth = overrides.get("Auth", "none")
+    anonymous_writes = overrides.get("AllowAnonymousWrites", "false")
+    for name, value, allowed in (
+        ("Auth", auth, AUTH_VALUES),
+        ("AllowAnonymousWrites", anonymous_writes, ANONYMOUS_WRITES_VALUES),
+    ):
+        if value not in allowed:  # CloudFormation would refuse it, but only after the upload
+            raise Refused(f"{name}={value!r} is not one of {', '.join(allowed)}.", AUTH_HINT)
+    if auth == "cognito" or overrides.get("CognitoUserPoolArn", ""):
+        return "cognito"
+    if anonymous_writes != "true":
+        raise Refused(
+            "Auth=none without CognitoUserPoolArn: no authorizer, so anyone on the internet could write "
+            "(CORS binds browsers only).",
+            AUTH_HINT,
+        )
+    return "none"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,14 +132,10 @@ def main(argv: list[str] | None = None) -> int:
         overrides["AllowedOrigins"] = args.allowed_origins
     try:
         check_origins(overrides.get("AllowedOrigins"))
+        check_auth(overrides)
     except Refused as refused:
-        print(
-            f"Refusing to deploy prod: {refused}\n"
-            f"Set explicit origins in {args.config.name} [prod.deploy.parameters] parameter_overrides, e.g.\n"
-            '  parameter_overrides = "Stage=prod AllowedOrigins=\\"https://app.example.com\\""\n'
-            "or run: make deploy-prod ALLOWED_ORIGINS=https://app.example.com,https://admin.example.com",
-            file=sys.stderr,
-        )
+        hint = refused.hint.format(config=args.config.name)
+        print(f"Refusing to deploy prod: {refused}\n{hint}", file=sys.stderr)
         return 1
     if args.print_overrides:
         print(" ".join(f'{key}="{value}"' for key, value in overrides.items()))

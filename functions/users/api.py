@@ -1,4 +1,11 @@
-"""/api/v1/users and the orders nested under each user (/api/v1/users/{user_id}/orders/{order_id})."""
+"""/api/v1/users and the orders nested under each user (/api/v1/users/{user_id}/orders/{order_id}).
+
+Who may call (with AUTH=cognito; with AUTH=none, anyone may do anything):
+- POST /api/v1/users: any signed-in caller, once: the profile's id is the caller's `sub` (a second: 409).
+- a user, and that user's orders: the user (`sub` == id) or an admin; anyone else gets 404, as for a user
+  that does not exist, so that ids cannot be probed.
+- GET /api/v1/users, the list: admins only (403).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +13,13 @@ from typing import Annotated
 
 import service
 from api_core.app_factory import create_app
+from api_core.auth import ADMIN, Caller, SignedIn, in_group, refused
 from api_core.conditional import IfMatch, IfNoneMatch, conditional_get, with_etag
+from api_core.errors import NotFound
 from api_core.lists import ListParams, list_response
 from api_core.pagination import CursorBody, PageBody
 from api_core.resources import IdempotencyKeyHeader, created, no_content
-from fastapi import Body, Request, Response
+from fastapi import Body, Depends, Request, Response
 from models import Order, OrderIn, OrderPatch, User, UserIn, UserPatch
 
 USERS = "/api/v1/users"
@@ -20,10 +29,23 @@ ORDER = "/api/v1/users/{user_id}/orders/{order_id}"
 MERGE_PATCH = "application/merge-patch+json"
 
 app = create_app(title="Users")
+OWNER_OR_ADMIN = "owner-or-admin"  # the check's name in the refusal log line
+
+
+async def owner_or_admin(user_id: str, request: Request, caller: SignedIn) -> Caller:
+    """The caller, if it may act for the user `user_id`; else 404, exactly as for an unknown user."""
+    if not caller.acts_for(user_id, group=ADMIN):
+        raise refused(request, caller, OWNER_OR_ADMIN, NotFound(f"no user with id {user_id}"))
+    return caller
+
+
+# Dependencies of the routes (api_core.auth): the authorizer checks the token, these check the rules.
+ADMIN_ONLY = [Depends(in_group(ADMIN))]
+USER_OR_ADMIN = [Depends(owner_or_admin)]
 
 
 # -- users ----------------------------------------------------------------------------------------------
-@app.get(USERS)
+@app.get(USERS, dependencies=ADMIN_ONLY)
 async def list_users(
     request: Request, response: Response, query: ListParams
 ) -> PageBody[User] | CursorBody[User]:
@@ -32,24 +54,28 @@ async def list_users(
 
 @app.post(USERS, status_code=201)
 async def create_user(
-    request: Request, response: Response, body: UserIn, idempotency_key: IdempotencyKeyHeader
+    request: Request,
+    response: Response,
+    body: UserIn,
+    idempotency_key: IdempotencyKeyHeader,
+    caller: SignedIn,
 ) -> User:
-    user = service.create_user(body, idempotency_key)
+    user = service.create_user(body, idempotency_key, user_id=caller.sub)
     created(request, response, user.id, version=user.version)
     return user
 
 
-@app.get(USER, response_model=User)
+@app.get(USER, response_model=User, dependencies=USER_OR_ADMIN)
 async def get_user(user_id: str, response: Response, if_none_match: IfNoneMatch = None) -> User | Response:
     return conditional_get(response, service.get_user(user_id), if_none_match)
 
 
-@app.put(USER)
+@app.put(USER, dependencies=USER_OR_ADMIN)
 async def replace_user(user_id: str, body: UserIn, response: Response, expected: IfMatch) -> User:
     return with_etag(response, service.replace_user(user_id, body, expected))
 
 
-@app.patch(USER)
+@app.patch(USER, dependencies=USER_OR_ADMIN)
 async def patch_user(
     user_id: str,
     body: Annotated[UserPatch, Body(media_type=MERGE_PATCH)],
@@ -59,21 +85,21 @@ async def patch_user(
     return with_etag(response, service.patch_user(user_id, body, expected))
 
 
-@app.delete(USER, status_code=204, response_class=Response)
+@app.delete(USER, status_code=204, response_class=Response, dependencies=USER_OR_ADMIN)
 async def delete_user(user_id: str, expected: IfMatch) -> Response:
     service.delete_user(user_id, expected)
     return no_content()
 
 
 # -- orders ---------------------------------------------------------------------------------------------
-@app.get(ORDERS)
+@app.get(ORDERS, dependencies=USER_OR_ADMIN)
 async def list_orders(
     user_id: str, request: Request, response: Response, query: ListParams
 ) -> PageBody[Order] | CursorBody[Order]:
     return list_response(request, response, service.list_orders(user_id, query), Order)
 
 
-@app.post(ORDERS, status_code=201)
+@app.post(ORDERS, status_code=201, dependencies=USER_OR_ADMIN)
 async def create_order(
     user_id: str, request: Request, response: Response, body: OrderIn, idempotency_key: IdempotencyKeyHeader
 ) -> Order:
@@ -82,21 +108,21 @@ async def create_order(
     return order
 
 
-@app.get(ORDER, response_model=Order)
+@app.get(ORDER, response_model=Order, dependencies=USER_OR_ADMIN)
 async def get_order(
     user_id: str, order_id: str, response: Response, if_none_match: IfNoneMatch = None
 ) -> Order | Response:
     return conditional_get(response, service.get_order(user_id, order_id), if_none_match)
 
 
-@app.put(ORDER)
+@app.put(ORDER, dependencies=USER_OR_ADMIN)
 async def replace_order(
     user_id: str, order_id: str, body: OrderIn, response: Response, expected: IfMatch
 ) -> Order:
     return with_etag(response, service.replace_order(user_id, order_id, body, expected))
 
 
-@app.patch(ORDER)
+@app.patch(ORDER, dependencies=USER_OR_ADMIN)
 async def patch_order(
     user_id: str,
     order_id: str,
@@ -107,7 +133,7 @@ async def patch_order(
     return with_etag(response, service.patch_order(user_id, order_id, body, expected))
 
 
-@app.delete(ORDER, status_code=204, response_class=Response)
+@app.delete(ORDER, status_code=204, response_class=Response, dependencies=USER_OR_ADMIN)
 async def delete_order(user_id: str, order_id: str, expected: IfMatch) -> Response:
     service.delete_order(user_id, order_id, expected)
     return no_content()

@@ -1,6 +1,8 @@
 """Users and their orders in DynamoDB.
 
-- user: `PK="USERS", SK="USER#<id>"`; users counted by `PK="USERS", SK="#COUNT"`.
+- user: `PK="USERS", SK="USER#<id>"`; users counted by `PK="USERS", SK="#COUNT"`. The id is the
+  owner's Cognito `sub` (a UUIDv4) with AUTH=cognito, a server-made UUIDv7 with AUTH=none: the list is
+  in id order, which is creation order only for the latter.
 - email claim: `PK="EMAIL#<casefolded email>", SK="EMAIL"`, holding `user_id`. Written with
   attribute_not_exists in the same transaction as the user, so two users can never share an email.
 - order: `PK="USER#<user id>", SK="ORDER#<id>"`; a user's orders counted by `PK="USER#<id>", SK="#COUNT"`.
@@ -15,13 +17,18 @@ from typing import Any
 from api_core.accessor import CachedAccessor
 from api_core.dynamo import Database
 from api_core.errors import Conflict, InvalidField, NotFound
-from api_core.ids import is_id, new_id, utc_now
+from api_core.ids import is_id, is_uuid, new_id, utc_now
 from api_core.pagination import Listing, ListRequest
 from api_core.records import Collection, ExpectedVersions, Key, Record
 from api_core.transactions import TransactOp
 
 USERS = Collection(
-    name="users", label="user", partition="USERS", prefix="USER#", search_attribute="search_name"
+    name="users",
+    label="user",
+    partition="USERS",
+    prefix="USER#",
+    search_attribute="search_name",
+    id_shape=is_uuid,  # a Cognito sub, or a UUIDv7 made here
 )
 ITEMS = Collection(name="items", label="item", partition="ITEMS", prefix="ITEM#")
 
@@ -39,9 +46,10 @@ class UsersRepository:
         self.db = db
 
     # -- users ------------------------------------------------------------------------------------------
-    def create_user(self, name: str, email: str) -> Record:
+    def create_user(self, name: str, email: str, *, user_id: str | None = None) -> Record:
+        """A new user with the given id (its owner's `sub`), or a new one; Conflict if the id is taken."""
         now = utc_now()
-        user_id = new_id()
+        user_id = user_id or new_id()
         record = {"id": user_id, "email": email, "created_at": now, "updated_at": now, **_named(name)}
         return self.db.create(USERS, record, alongside=[self._claim_email(email, user_id)])
 

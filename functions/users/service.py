@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from api_core.errors import NotFound
 from api_core.idempotency import Idempotency, IdempotencyKey
-from api_core.ids import is_id
 from api_core.pagination import Listing, ListRequest
 from api_core.records import ANY_VERSION, ExpectedVersions, Record
 from models import Order, OrderIn, OrderPatch, User, UserIn, UserPatch
-from repository import get_repository
+from repository import USERS, get_repository
 
 # The repository, and its Database, are built here, at the routes' import and not on a first request:
 # under SnapStart, import time is inside the snapshot.
@@ -17,13 +16,18 @@ order_creates = Idempotency("orders.create", get_repository().db)
 
 
 # -- users ----------------------------------------------------------------------------------------------
-def create_user(data: UserIn, key: IdempotencyKey | None = None) -> User:
-    """A new user; 409 (Conflict) if another user has the email, whatever its case."""
+def create_user(data: UserIn, key: IdempotencyKey | None = None, *, user_id: str | None = None) -> User:
+    """A new user; 409 (Conflict) if another user has the email, whatever its case.
+
+    `user_id` is the signed-in caller's `sub`, the profile's id: a second profile for it is a 409 too.
+    None (AUTH=none) makes a new id. A key is the caller's own: another caller's same key is another
+    request, not a replay of someone else's profile.
+    """
 
     def create() -> User:
-        return _user(get_repository().create_user(data.name, data.email))
+        return _user(get_repository().create_user(data.name, data.email, user_id=user_id))
 
-    return user_creates.run(key, data, User, create)
+    return user_creates.run(key, data, User, create, within=user_id or "")
 
 
 def get_user(user_id: str) -> User:
@@ -49,7 +53,7 @@ def list_users(request: ListRequest) -> Listing[User]:
 # -- orders ---------------------------------------------------------------------------------------------
 def create_order(user_id: str, data: OrderIn, key: IdempotencyKey | None = None) -> Order:
     """A new order of an existing item for an existing user (404 for an unknown user)."""
-    if not is_id(user_id):
+    if not USERS.id_shape(user_id):
         raise NotFound(f"no user with id {user_id}")
 
     def create() -> Order:

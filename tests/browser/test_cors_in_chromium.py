@@ -38,7 +38,9 @@ def dev_api(tmp_path_factory):
 def prod_api(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("prod-api")
     server = start_devserver(
-        tmp, "--parameter-overrides", "Stage=prod AllowedOrigins=https://app.example.com"
+        tmp,
+        "--parameter-overrides",
+        "Stage=prod AllowedOrigins=https://app.example.com AllowAnonymousWrites=true",
     )
     yield server
     server.stop()

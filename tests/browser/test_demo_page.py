@@ -75,7 +75,9 @@ def test_create_edit_with_if_match_and_delete(page_on_dev):
 
 def test_prod_api_with_an_unlisted_origin_is_blocked_by_the_browser(browser, tmp_path):
     server = start_devserver(
-        tmp_path, "--parameter-overrides", "Stage=prod AllowedOrigins=https://app.example.com"
+        tmp_path,
+        "--parameter-overrides",
+        "Stage=prod AllowedOrigins=https://app.example.com AllowAnonymousWrites=true",
     )
     try:
         page = browser.new_page()

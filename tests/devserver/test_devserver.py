@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import subprocess
@@ -301,3 +302,48 @@ def test_env_json_overrides_a_functions_variables_as_sam_does(tmp_path):
     assert listed.headers["access-control-allow-origin"] == "https://only.example.com"
     assert "access-control-allow-origin" not in other.headers
     assert health.headers["access-control-allow-origin"] == "*"
+
+
+def raw_request(server, method: str, path: str, host: str) -> tuple[int, dict[str, str], bytes]:
+    """A request with exactly this Host header, which urllib would not send as given."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        connection.putheader("Host", host)
+        connection.endheaders()
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("host", ["a:b", "[::1]:3000x", "127.0.0.1:", "evil.example.net#", "user@127.0.0.1"])
+@pytest.mark.parametrize(("method", "path"), [("GET", "/api/v1/items"), ("GET", "/api/v1/health")])
+def test_make_dev_passes_a_malformed_host_through_and_the_layer_answers_400(dev, host, method, path):
+    # GIVEN make dev, which hands the client's Host to the function as it came
+    server, folder = dev
+    before = len(records(folder))
+    # WHEN a client sends a Host that is not host[:port]
+    status, headers, body = raw_request(server, method, path, host)
+    # THEN the function saw that very Host, and answered with the layer's 400 problem, not a 500
+    new = records(folder)[before:]
+    assert [record["event"]["headers"]["Host"] for record in new] == [host]
+    assert status == 400, body
+    assert headers["content-type"] == "application/problem+json"
+    assert json.loads(body)["type"] == "urn:problem-type:malformed-host"
+
+
+def test_make_dev_builds_urls_from_an_ipv6_host(dev):
+    server, _ = dev
+    status, headers, body = raw_request(server, "GET", "/api/v1/items?per_page=1", "[::1]:3000")
+    assert status == 200, body
+    assert headers["link"].startswith("<http://[::1]:3000/api/v1/items?"), headers["link"]
+
+
+def test_head_through_make_dev_has_gets_headers_and_no_body(dev):
+    server, _ = dev
+    get = request(f"{server.url}/api/v1/items?per_page=2")
+    head = request(f"{server.url}/api/v1/items?per_page=2", "HEAD")
+    assert (head.status, head.body) == (200, "")
+    for name in ("content-type", "link", "x-total-count", "content-length"):
+        assert head.headers.get(name) == get.headers.get(name), name

@@ -7,8 +7,8 @@ from support.handlers import ALLOWED_ORIGIN, DEV_ENV, PROD_ENV, invoke
 
 PREFLIGHTS = {
     # function: (event prefix, expected Access-Control-Allow-Methods for that path)
-    "items": ("items-options-preflight-put", "DELETE, GET, PATCH, PUT"),
-    "users": ("users-options-preflight-post-orders", "GET, POST"),
+    "items": ("items-options-preflight-put", "DELETE, GET, HEAD, PATCH, PUT"),
+    "users": ("users-options-preflight-post-orders", "GET, HEAD, POST"),
 }
 
 

@@ -80,7 +80,7 @@ def test_unhandled_exception_is_a_problem_without_the_exception_text(prod_handle
 
 def test_405_lists_every_method_of_the_path_not_just_the_first_route(prod_handler, load_event):
     result = invoke(prod_handler, actual(load_event, "/api/v1/things", "DELETE"))
-    assert result.headers["allow"] == "GET, POST"
+    assert result.headers["allow"] == "GET, HEAD, POST"
 
 
 def test_app_vary_is_merged_without_duplicates(prod_handler, load_event):
@@ -193,7 +193,7 @@ def test_refusals_are_logged_with_origin_and_check(prod_handler, load_event, mon
 def test_options_without_request_method_is_not_a_preflight(prod_handler, load_event):
     result = invoke(prod_handler, load_event("items-options-no-request-method", path="/api/v1/things"))
     assert result.status == 204
-    assert result.headers["allow"] == "GET, OPTIONS, POST"
+    assert result.headers["allow"] == "GET, HEAD, OPTIONS, POST"
     assert result.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
     unknown = invoke(prod_handler, load_event("items-options-no-request-method", path="/api/v1/nowhere"))
     assert unknown.status == 404

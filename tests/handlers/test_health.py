@@ -27,11 +27,11 @@ def test_health_is_public_star_without_credentials_even_in_prod(cold_start, load
     assert "access-control-allow-credentials" not in result.headers
 
 
-def test_health_preflight_lists_only_get(cold_start, load_event):
+def test_health_preflight_lists_only_get_and_head(cold_start, load_event):
     handler = cold_start("health", DEV_ENV)
     result = invoke(handler, load_event("health-options-preflight"))
     assert result.status == 204
-    assert result.headers["access-control-allow-methods"] == "GET"
+    assert result.headers["access-control-allow-methods"] == "GET, HEAD"
     assert result.headers["access-control-allow-origin"] == "*"
 
 
@@ -39,7 +39,7 @@ def test_health_refuses_writes_with_405_and_allow(cold_start, load_event):
     handler = cold_start("health", DEV_ENV)
     result = invoke(handler, load_event("health-get-no-origin", method="POST"))
     assert result.status == 405
-    assert result.headers["allow"] == "GET"
+    assert result.headers["allow"] == "GET, HEAD"
     assert result.headers["content-type"] == "application/problem+json"
     assert result.json()["status"] == 405
 

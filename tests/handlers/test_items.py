@@ -128,11 +128,11 @@ def test_malformed_json_is_400(items, load_event):
 def test_other_methods_are_405_with_allow(items, load_event):
     result = invoke(items, load_event("items-delete-collection-not-allowed"))
     assert result.status == 405
-    assert result.headers["allow"] == "GET, POST"
+    assert result.headers["allow"] == "GET, HEAD, POST"
     item = create(items, load_event)
     member = invoke(items, retarget(load_event, "items-get-one", item_id=item["id"], method="POST"))
     assert member.status == 405
-    assert member.headers["allow"] == "DELETE, GET, PATCH, PUT"
+    assert member.headers["allow"] == "DELETE, GET, HEAD, PATCH, PUT"
 
 
 # -- read -----------------------------------------------------------------------------------------------

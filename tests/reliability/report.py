@@ -149,6 +149,14 @@ ROWS = [
         "endpoints; plus Chromium pages (tests/browser)",
     ),
     Row(
+        "hostile requests (hypothesis)",
+        "hostile Hosts and non-Unicode text (issue 19)",
+        "0 / {status_5xx}",
+        "{hosts} generated Hosts, {hosts_refused} refused with 400 (`malformed-host`), the rest checked "
+        "against urllib's parser in every Link URL; {surrogates} lone surrogates in path, headers, query "
+        "and path parameters, each a 400 (`malformed-request`); derandomized",
+    ),
+    Row(
         "security headers",
         "security headers",
         "-",

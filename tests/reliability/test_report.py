@@ -58,6 +58,14 @@ SUMMARY = {
         "created": 10,
         "duplicates": 0,
     },
+    "hostile requests (hypothesis)": {
+        "cases": 400,
+        "requests": 400,
+        "hosts": 200,
+        "hosts_refused": 150,
+        "surrogates": 200,
+        "status_5xx": 0,
+    },
     "security headers": {"cases": 10, "requests": 10},
     "logs": {"cases": 8, "requests": 8, "secrets_found": 0},
 }

@@ -53,7 +53,14 @@ def parameter_values(template: Mapping[str, Any], overrides: Mapping[str, str]) 
     for name, spec in template.get("Parameters", {}).items():
         raw = str(overrides.get(name, spec.get("Default", "")))
         values[name] = raw.split(",") if spec["Type"] == "CommaDelimitedList" else raw
-    values.update({"AWS::Region": "us-east-1", "AWS::Partition": "aws", "AWS::StackName": "stack"})
+    values.update(
+        {
+            "AWS::Region": "us-east-1",
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackName": "stack",
+        }
+    )
     return values
 
 

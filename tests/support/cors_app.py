@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from api_core.app_factory import create_app
 from api_core.lambda_handler import create_handler
-from api_core.settings import environment_cors_policy, settings
+from api_core.settings import environment_auth, environment_cors_policy, settings
 from fastapi import Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
@@ -23,6 +23,7 @@ def build_handler(monkeypatch, env: dict[str, str]) -> Handler:
         monkeypatch.setenv(name, value)
     settings.cache_clear()
     environment_cors_policy.cache_clear()
+    environment_auth.cache_clear()
     app = create_app(title="cors-paths")
 
     @app.get("/api/v1/things")

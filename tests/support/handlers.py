@@ -20,11 +20,22 @@ from support.paths import FUNCTIONS_DIR
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
-DEV_ENV = {"STAGE": "dev", "CORS_ALLOWED_ORIGINS": ""}
+# AUTH is set in every environment, as template.yaml sets it for every function, so that one cold start
+# does not inherit another's.
+DEV_ENV = {"STAGE": "dev", "CORS_ALLOWED_ORIGINS": "", "AUTH": "none"}
 ALLOWED_ORIGIN = "https://app.example.com"
 PREVIEW_ORIGIN = "https://pr-42.preview.example.com"
 DISALLOWED_ORIGIN = "https://evil.example.net"
-PROD_ENV = {"STAGE": "prod", "CORS_ALLOWED_ORIGINS": f"{ALLOWED_ORIGIN},https://*.preview.example.com"}
+# Prod without an authorizer, which the tests of everything but identity assume: it takes the explicit
+# opt-in (AllowAnonymousWrites=true), as a deployed stack would.
+PROD_ENV = {
+    "STAGE": "prod",
+    "CORS_ALLOWED_ORIGINS": f"{ALLOWED_ORIGIN},https://*.preview.example.com",
+    "AUTH": "none",
+    "ALLOW_ANONYMOUS_WRITES": "true",
+}
+# Prod behind a Cognito user pool authorizer: what samconfig.toml's [prod] deploys.
+PROD_COGNITO_ENV = {**PROD_ENV, "AUTH": "cognito", "ALLOW_ANONYMOUS_WRITES": "false"}
 
 
 def load_handler(function: str) -> Handler:
@@ -38,6 +49,7 @@ def load_handler(function: str) -> Handler:
 
     api_core.settings.settings.cache_clear()
     api_core.settings.environment_cors_policy.cache_clear()
+    api_core.settings.environment_auth.cache_clear()
     _forget_previous_apps()
     # A new Lambda process starts with no event loop; Mangum takes the thread's current one at import.
     # Other tests (Playwright's sync API) may leave a closed loop behind, so start from a fresh one.

@@ -2,9 +2,11 @@
 
 moto lacks what SAM's output leans on (FACTS.md): it ignores a RestApi's OpenAPI `Body`, has no
 AWS::ApiGateway::Stage nor AWS::Lambda::Alias, and evaluates few condition functions. So, and only so:
-conditions are decided here with tests/support/cfn.py's Evaluator, the Body's routes become
-AWS::ApiGateway::Resource/Method resources, the Stage and Deployment are dropped, and what pointed at a
-function's alias points at the function. Everything else goes to moto as SAM made it.
+conditions are decided here with tests/support/cfn.py's Evaluator (resources and outputs), the Body's
+routes become AWS::ApiGateway::Resource/Method resources and its Cognito security definition an
+AWS::ApiGateway::Authorizer, the Stage and Deployment are dropped, and what pointed at a function's alias
+points at the function. Everything else goes to moto as SAM made it; the Cognito resources and the
+authorizer are created by support.moto_cognito's models, which moto lacks.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from support import moto_cognito  # noqa: F401 - registers the models moto's CloudFormation lacks
 from support.cfn import ARTIFACT_BUCKET, NO_VALUE, Evaluator, artifact_key
 from support.paths import ROOT
 
@@ -41,8 +44,36 @@ def _logical_id(path: str) -> str:
     return "Route" + "".join(part.strip("{}").title().replace("_", "") for part in path.split("/"))
 
 
-def _routes_as_resources(api_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def _authorizers_as_resources(api_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Each Cognito user pool security definition as an AWS::ApiGateway::Authorizer, named as in the Body."""
     resources: dict[str, Any] = {}
+    for name, definition in body.get("securityDefinitions", {}).items():
+        authorizer = definition["x-amazon-apigateway-authorizer"]
+        assert authorizer["type"] == "cognito_user_pools", name
+        assert definition["in"] == "header", name
+        resources[f"{api_id}{name}"] = {
+            "Type": "AWS::ApiGateway::Authorizer",
+            "Properties": {
+                "RestApiId": {"Ref": api_id},
+                "Name": name,
+                "Type": "COGNITO_USER_POOLS",
+                "ProviderARNs": authorizer["providerARNs"],
+                "IdentitySource": f"method.request.header.{definition['name']}",
+            },
+        }
+    return resources
+
+
+def _authorization(api_id: str, method: dict[str, Any]) -> dict[str, Any]:
+    """A method's AuthorizationType (and AuthorizerId) from its OpenAPI `security`."""
+    if not method.get("security"):
+        return {"AuthorizationType": "NONE"}
+    ((name, _scopes),) = (item for requirement in method["security"] for item in requirement.items())
+    return {"AuthorizationType": "COGNITO_USER_POOLS", "AuthorizerId": {"Ref": f"{api_id}{name}"}}
+
+
+def _routes_as_resources(api_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    resources: dict[str, Any] = _authorizers_as_resources(api_id, body)
     for path, methods in body["paths"].items():
         parent: dict[str, Any] = {"Fn::GetAtt": [api_id, "RootResourceId"]}
         segments = path.strip("/").split("/")
@@ -69,7 +100,7 @@ def _routes_as_resources(api_id: str, body: dict[str, Any]) -> dict[str, Any]:
                     "RestApiId": {"Ref": api_id},
                     "ResourceId": parent,
                     "HttpMethod": http_method,
-                    "AuthorizationType": "COGNITO_USER_POOLS" if method.get("security") else "NONE",
+                    **_authorization(api_id, method),
                     "Integration": {
                         "Type": integration["type"].upper(),
                         "IntegrationHttpMethod": integration["httpMethod"],
@@ -107,6 +138,14 @@ def for_moto(translated: dict[str, Any], params: dict[str, str]) -> dict[str, An
             body = resource["Properties"].pop("Body")
             resources.update(_routes_as_resources(name, body))
     template["Resources"] = resources
+    template["Outputs"] = _decide_conditions(
+        {
+            name: {k: v for k, v in output.items() if k != "Condition"}
+            for name, output in template.get("Outputs", {}).items()
+            if "Condition" not in output or ev.condition(output["Condition"])
+        },
+        ev,
+    )
     for section in ("Conditions", "Rules"):
         template.pop(section, None)
     return template

@@ -30,9 +30,9 @@ def check(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     "overrides",
     [
-        "Stage=prod AllowedOrigins=https://app.example.com",
-        "Stage=prod AllowedOrigins=https://app.example.com,https://*.preview.example.com",
-        "Stage=prod AllowedOrigins=http://localhost:5173",
+        "Stage=prod AllowedOrigins=https://app.example.com Auth=cognito",
+        "Stage=prod AllowedOrigins=https://app.example.com,https://*.preview.example.com Auth=cognito",
+        "Stage=prod AllowedOrigins=http://localhost:5173 Auth=cognito",
     ],
 )
 def test_explicit_origins_pass(tmp_path: Path, overrides: str):
@@ -116,11 +116,70 @@ def test_make_check_prod_origins_runs_the_layers_check(origins: str, status: int
 
 
 def test_command_line_origins_replace_the_config_and_keep_the_other_overrides(tmp_path: Path):
-    config = write_config(tmp_path, 'Stage=prod AllowedOrigins="*" Architecture=arm64')
+    config = write_config(tmp_path, 'Stage=prod AllowedOrigins="*" Architecture=arm64 Auth=cognito')
     assert check("--config", str(config)).returncode == 1
     result = check("--config", str(config), "--allowed-origins", "https://a.example.com", "--print-overrides")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == 'Stage="prod" AllowedOrigins="https://a.example.com" Architecture="arm64"'
+    assert (
+        result.stdout.strip()
+        == 'Stage="prod" AllowedOrigins="https://a.example.com" Architecture="arm64" Auth="cognito"'
+    )
+
+
+# --- prod is closed by default (issue 13): the template's Rules, checked before anything is built -------
+
+ORIGINS = "AllowedOrigins=https://app.example.com"
+POOL = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_X"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        f"Stage=prod {ORIGINS} Auth=cognito",
+        f"Stage=prod {ORIGINS} CognitoUserPoolArn={POOL}",
+        f"Stage=prod {ORIGINS} Auth=none AllowAnonymousWrites=true",  # said explicitly
+    ],
+)
+def test_prod_with_an_authorizer_or_an_explicit_waiver_passes(tmp_path: Path, overrides: str):
+    result = check("--config", str(write_config(tmp_path, overrides)))
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        (f"Stage=prod {ORIGINS}", "Auth=none without CognitoUserPoolArn"),  # the default
+        (f"Stage=prod {ORIGINS} Auth=none", "anyone on the internet could write"),
+        (
+            f"Stage=prod {ORIGINS} Auth=none AllowAnonymousWrites=false",
+            "Auth=none without CognitoUserPoolArn",
+        ),
+        (
+            f"Stage=prod {ORIGINS} Auth=none AllowAnonymousWrites=yes",
+            "AllowAnonymousWrites='yes' is not one of",
+        ),
+        (f"Stage=prod {ORIGINS} Auth=Cognito", "Auth='Cognito' is not one of none, cognito"),
+        (f"Stage=prod {ORIGINS} Auth=none CognitoUserPoolArn=", "Auth=none without CognitoUserPoolArn"),
+    ],
+)
+def test_prod_without_an_authorizer_is_refused_with_the_way_out(tmp_path: Path, overrides: str, reason: str):
+    # GIVEN acceptable origins WHEN prod has no authorizer and no explicit waiver
+    result = check("--config", str(write_config(tmp_path, overrides)))
+    # THEN the deploy is refused, saying why and how to fix it, and both ways out are named
+    assert result.returncode == 1
+    assert result.stderr.startswith("Refusing to deploy prod:")
+    assert reason in result.stderr
+    assert "Auth=cognito" in result.stderr
+    assert "AllowAnonymousWrites=true" in result.stderr
+    assert "ALLOWED_ORIGINS=" not in result.stderr  # not the origins' advice
+
+
+def test_command_line_origins_do_not_lift_the_authentication_check(tmp_path: Path):
+    config = write_config(tmp_path, "Stage=prod AllowedOrigins=* Auth=none")
+    result = check("--config", str(config), "--allowed-origins", "https://a.example.com", "--print-overrides")
+    assert result.returncode == 1
+    assert result.stdout == ""  # nothing for make to hand to SAM
+    assert "Auth=none" in result.stderr
 
 
 def test_the_repository_prod_config_passes():

@@ -6,6 +6,7 @@ cannot be created from the properties given, and the routes as API Gateway would
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -19,7 +20,12 @@ from support.template import table_properties
 
 # moto has no AWS::ApiGateway::Account: the account-wide logging role is taken as existing here; the
 # translated-template tests cover the stack that creates it.
-PARAMS = {"Stage": "prod", "AllowedOrigins": "https://app.example.com", "ApiGatewayLoggingRole": "existing"}
+PARAMS = {
+    "Stage": "prod",
+    "AllowedOrigins": "https://app.example.com",
+    "Auth": "cognito",
+    "ApiGatewayLoggingRole": "existing",
+}
 STACK = "serverless-rest-api-test"
 EXPECTED_ROUTES = {
     "/api/v1/health": ("HealthFunction", {"ANY"}),
@@ -30,6 +36,9 @@ EXPECTED_ROUTES = {
     "/api/v1/users/{user_id}/orders": ("UsersFunction", {"ANY", "GET", "HEAD", "OPTIONS"}),
     "/api/v1/users/{user_id}/orders/{order_id}": ("UsersFunction", {"ANY", "GET", "HEAD", "OPTIONS"}),
 }
+# The methods that need a token, by function (issue 13); test_translated_template holds the translated
+# template to the same rules.
+PROTECTED = {"HealthFunction": set(), "ItemsFunction": {"ANY"}, "UsersFunction": {"ANY", "GET", "HEAD"}}
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +67,8 @@ def deployed() -> Iterator[dict[str, Any]]:
             r["LogicalResourceId"]: r["PhysicalResourceId"]
             for r in cfn.list_stack_resources(StackName=STACK)["StackResourceSummaries"]
         }
-        yield {"physical": physical}
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        yield {"physical": physical, "outputs": outputs, "template": template}
     env.undo()
 
 
@@ -82,6 +92,65 @@ def test_api_routes_every_path_and_method_to_the_intended_function(deployed: dic
     assert served == set(EXPECTED_ROUTES)
 
 
+def test_the_authorizer_guards_the_protected_methods_with_the_stacks_own_pool(deployed: dict[str, Any]):
+    # GIVEN the API and the user pool moto created from the stack
+    apigw = boto3.client("apigateway")
+    api_id = deployed["physical"]["RestApi"]
+    pool = boto3.client("cognito-idp").describe_user_pool(UserPoolId=deployed["physical"]["UserPool"])
+    # THEN the one authorizer checks ID tokens of that pool (GetAtt UserPool.Arn resolved), from Authorization
+    (authorizer,) = apigw.get_authorizers(restApiId=api_id)["items"]
+    assert authorizer["type"] == "COGNITO_USER_POOLS"
+    assert authorizer["providerARNs"] == [pool["UserPool"]["Arn"]]
+    assert authorizer["identitySource"] == "method.request.header.Authorization"
+    # AND exactly the protected methods need it; OPTIONS never
+    routes = {r["path"]: r for r in apigw.get_resources(restApiId=api_id, limit=500)["items"]}
+    for path, (function, methods) in EXPECTED_ROUTES.items():
+        for method in methods:
+            described = apigw.get_method(restApiId=api_id, resourceId=routes[path]["id"], httpMethod=method)
+            expected = "COGNITO_USER_POOLS" if method in PROTECTED[function] else "NONE"
+            assert described["authorizationType"] == expected, (path, method)
+
+
+def test_the_user_pool_client_and_admin_group_exist_as_the_outputs_say(deployed: dict[str, Any]):
+    idp = boto3.client("cognito-idp")
+    outputs = deployed["outputs"]
+    # GIVEN the stack's outputs: they name what was created
+    assert outputs["UserPoolId"] == deployed["physical"]["UserPool"]
+    assert outputs["UserPoolClientId"] == deployed["physical"]["UserPoolClient"]
+    assert outputs["UserPoolIssuer"] == f"https://cognito-idp.us-east-1.amazonaws.com/{outputs['UserPoolId']}"
+    pool = idp.describe_user_pool(UserPoolId=outputs["UserPoolId"])["UserPool"]
+    assert pool["UsernameAttributes"] == ["email"]
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert pool["DeletionProtection"] == "ACTIVE"  # prod
+    assert pool["MfaConfiguration"] == "OPTIONAL"
+    client = idp.describe_user_pool_client(UserPoolId=pool["Id"], ClientId=outputs["UserPoolClientId"])
+    assert "ClientSecret" not in client["UserPoolClient"]
+    groups = idp.list_groups(UserPoolId=pool["Id"])["Groups"]
+    assert [g["GroupName"] for g in groups] == ["admin"]
+
+
+def test_an_admin_signs_in_with_the_client_and_gets_an_id_token_from_the_issuer(deployed: dict[str, Any]):
+    # GIVEN a user an administrator created (no self sign-up) and put in the admin group
+    idp = boto3.client("cognito-idp")
+    pool_id, client_id = deployed["outputs"]["UserPoolId"], deployed["outputs"]["UserPoolClientId"]
+    email = "admin@example.com"
+    idp.admin_create_user(UserPoolId=pool_id, Username=email, MessageAction="SUPPRESS")
+    idp.admin_set_user_password(UserPoolId=pool_id, Username=email, Password="Passw0rd!local", Permanent=True)
+    idp.admin_add_user_to_group(UserPoolId=pool_id, Username=email, GroupName="admin")
+    # WHEN they sign in through the stack's client with USER_PASSWORD_AUTH
+    tokens = idp.initiate_auth(
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": "Passw0rd!local"},
+    )["AuthenticationResult"]
+    # THEN the ID token is for that client, from the issuer the stack outputs, and names the group
+    claims = json.loads(base64.urlsafe_b64decode(tokens["IdToken"].split(".")[1] + "=="))
+    assert claims["iss"] == deployed["outputs"]["UserPoolIssuer"]
+    assert claims["aud"] == client_id
+    assert claims["token_use"] == "id"
+    assert claims["cognito:groups"] == ["admin"]
+
+
 def test_functions_exist_with_the_runtime_and_environment(deployed: dict[str, Any]):
     lam = boto3.client("lambda")
     table_name = deployed["physical"]["Table"]
@@ -92,6 +161,7 @@ def test_functions_exist_with_the_runtime_and_environment(deployed: dict[str, An
         assert config["Handler"] == "app.handler"
         assert env["STAGE"] == "prod"
         assert env["CORS_ALLOWED_ORIGINS"] == "https://app.example.com"
+        assert (env["AUTH"], env["ALLOW_ANONYMOUS_WRITES"]) == ("cognito", "false")
         assert (env.get("TABLE_NAME") == table_name) is (function != "HealthFunction")
 
 

@@ -48,3 +48,17 @@ def test_prod_names_explicit_origins_and_asks_before_changing():
     assert origins
     assert all(o.startswith("https://") and "*" not in o.split("://")[1] for o in origins)
     assert section("prod", "deploy")["confirm_changeset"] is True
+
+
+def test_prod_is_closed_dev_stays_open():
+    # GIVEN each environment's parameters WHEN the template reads them
+    prod, dev = overrides("prod"), overrides("default")
+    # THEN prod creates its user pool and needs a token on every protected method, and does not wave the
+    # Rules through with AllowAnonymousWrites
+    assert prod["Auth"] == "cognito"
+    assert prod.get("AllowAnonymousWrites", "false") == "false"
+    assert Evaluator(load_template(), prod).condition("CreatesUserPool") is True
+    # and without Auth=cognito the same prod parameters would be refused by the template's Rules
+    assert Evaluator(load_template(), {**prod, "Auth": "none"}).rule_failures()
+    # while dev keeps today's behaviour (no authorizer) unless asked
+    assert Evaluator(load_template(), dev).condition("UsesCognito") is False

@@ -21,9 +21,11 @@ from support.paths import ROOT
 from support.template import api_events, load_template
 
 USER_POOL_ARN = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf123"
-PROD = {"Stage": "prod", "AllowedOrigins": "https://app.example.com"}
+PROD = {"Stage": "prod", "AllowedOrigins": "https://app.example.com", "Auth": "cognito"}
 ANY = "x-amazon-apigateway-any-method"
-READ_METHODS = ("get", "head", "options")
+# The parameter sets that put an authorizer on the API, and those that do not.
+WITH_AUTHORIZER = [{"Auth": "cognito"}, {"CognitoUserPoolArn": USER_POOL_ARN}, PROD]
+WITHOUT_AUTHORIZER = [{}, {"Auth": "none"}, {**PROD, "Auth": "none", "AllowAnonymousWrites": "true"}]
 
 
 @cache
@@ -69,7 +71,7 @@ def event_routes() -> dict[str, str]:
 # --- routes -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("params", [{}, {"CognitoUserPoolArn": USER_POOL_ARN}])
+@pytest.mark.parametrize("params", [{}, *WITH_AUTHORIZER])
 def test_every_route_maps_to_its_intended_function(params: dict[str, str]):
     template, ev = stack(**params)
     paths = ev.resolve(api_body(template))["paths"]
@@ -96,7 +98,7 @@ def test_every_route_has_an_invoke_permission_for_any_method_and_stage():
         assert source_arns["*" + re.sub(r"\{\w+\}", "*", path)] == {"Ref": f"{function}Aliaslive"}
 
 
-@pytest.mark.parametrize("params", [{}, {"CognitoUserPoolArn": USER_POOL_ARN}])
+@pytest.mark.parametrize("params", [{}, *WITH_AUTHORIZER])
 def test_options_reaches_the_functions_never_a_mock_integration(params: dict[str, str]):
     template, ev = stack(**params)
     body = ev.resolve(api_body(template))
@@ -110,7 +112,12 @@ def test_options_reaches_the_functions_never_a_mock_integration(params: dict[str
 # --- functions ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("function", ["HealthFunction", "ItemsFunction", "UsersFunction"])
+FUNCTIONS = sorted(
+    name for name, r in load_template()["Resources"].items() if r["Type"] == "AWS::Serverless::Function"
+)
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
 def test_every_function_has_the_layer_and_the_shared_environment(function: str):
     template, ev = stack(**PROD)
     props = template["Resources"][function]["Properties"]
@@ -121,6 +128,30 @@ def test_every_function_has_the_layer_and_the_shared_environment(function: str):
     assert env["CORS_ALLOWED_ORIGINS"] == "https://app.example.com"
     assert env["POWERTOOLS_SERVICE_NAME"] == function.removesuffix("Function").lower()
     assert props["Runtime"] == "python3.13"
+
+
+@pytest.mark.parametrize(
+    ("params", "auth", "anonymous_writes"),
+    [
+        ({}, "none", "false"),
+        ({"Auth": "cognito"}, "cognito", "false"),
+        ({"CognitoUserPoolArn": USER_POOL_ARN}, "cognito", "false"),  # an existing pool, Auth left at none
+        ({"Auth": "cognito", "CognitoUserPoolArn": USER_POOL_ARN}, "cognito", "false"),
+        (PROD, "cognito", "false"),
+        ({**PROD, "Auth": "none", "AllowAnonymousWrites": "true"}, "none", "true"),
+    ],
+)
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_every_function_knows_whether_an_authorizer_guards_it(
+    function: str, params: dict[str, str], auth: str, anonymous_writes: str
+):
+    # GIVEN a stack with or without an authorizer WHEN a function reads its environment
+    template, ev = stack(**params)
+    env = ev.resolve(template["Resources"][function]["Properties"]["Environment"]["Variables"])
+    # THEN AUTH says whether API Gateway checks tokens (the layer re-checks), and the prod waiver is passed
+    # on as given, so the functions refuse at cold start what the Rules refuse
+    assert env["AUTH"] == auth
+    assert env["ALLOW_ANONYMOUS_WRITES"] == anonymous_writes
 
 
 def test_only_the_table_functions_know_the_table():
@@ -238,6 +269,17 @@ def parameter_constraint_failures(template: dict[str, Any], params: dict[str, st
     return failures
 
 
+def cloudformation_refusals(template: dict[str, Any], params: dict[str, str]) -> list[str]:
+    """Why CloudFormation would refuse these parameters: constraints first, then the Rules."""
+    parsed = as_cloudformation_parses(params)
+    return parameter_constraint_failures(template, parsed) + Evaluator(template, parsed).rule_failures()
+
+
+def signed_in(params: dict[str, str]) -> dict[str, str]:
+    """The parameters with an authorizer, so that in prod only the origins decide."""
+    return {"Auth": "cognito", **params}
+
+
 @pytest.mark.parametrize(("params", "refused"), ORIGIN_CASES)
 def test_rules_refuse_prod_without_an_explicit_origin_list(params: dict[str, str], refused: bool):
     # GIVEN the parameters and Rules as CloudFormation receives them (the transform keeps both)
@@ -245,7 +287,7 @@ def test_rules_refuse_prod_without_an_explicit_origin_list(params: dict[str, str
     assert template["Rules"] == load_template()["Rules"]
     assert template["Parameters"]["AllowedOrigins"] == load_template()["Parameters"]["AllowedOrigins"]
     # WHEN CloudFormation parses and checks the parameter values, then evaluates the Rules
-    parsed = as_cloudformation_parses(params)
+    parsed = as_cloudformation_parses(signed_in(params))
     failures = parameter_constraint_failures(template, parsed) + Evaluator(template, parsed).rule_failures()
     # THEN prod is refused exactly when the list is empty, has an empty or blank entry, has '*', or has an
     # entry that is not an http(s) origin; dev keeps its empty list and '*' (dev reflection)
@@ -288,10 +330,7 @@ def test_the_template_and_the_deploy_check_agree_on_prod_origins():
             tool_refuses = False
         except tool.Refused:
             tool_refuses = True
-        parsed = as_cloudformation_parses(params)
-        cloudformation_refuses = bool(
-            parameter_constraint_failures(template, parsed) + Evaluator(template, parsed).rule_failures()
-        )
+        cloudformation_refuses = bool(cloudformation_refusals(template, signed_in(params)))
         assert tool_refuses is cloudformation_refuses is refused, params
 
 
@@ -352,7 +391,8 @@ ORIGIN_LISTS = st.lists(
 def cold_start_refusal(env_value: str) -> str | None:
     """Why a prod function would refuse to start with this CORS_ALLOWED_ORIGINS, or None if it starts."""
     try:
-        cors_policy_from_settings(load_settings({"STAGE": "prod", "CORS_ALLOWED_ORIGINS": env_value}))
+        environ = {"STAGE": "prod", "CORS_ALLOWED_ORIGINS": env_value, "AUTH": "cognito"}
+        cors_policy_from_settings(load_settings(environ))
     except ConfigError as error:
         return str(error)
     return None
@@ -363,7 +403,7 @@ def cold_start_refusal(env_value: str) -> str | None:
 def test_the_deploy_check_the_cold_start_and_the_template_agree_on_generated_origins(value: str, figures):
     # GIVEN a prod AllowedOrigins value: valid origins and patterns, near misses and mutations
     template, _ = stack()
-    parsed = as_cloudformation_parses({"Stage": "prod", "AllowedOrigins": value})
+    parsed = as_cloudformation_parses({"Stage": "prod", "AllowedOrigins": value, "Auth": "cognito"})
     # WHEN make deploy-prod's check, CloudFormation (pattern, then Rules) and a function's cold start, with
     # the list the template joins into CORS_ALLOWED_ORIGINS, each judge it
     try:
@@ -395,7 +435,7 @@ def test_the_deploy_check_the_cold_start_and_the_template_agree_on_generated_ori
 
 @pytest.mark.parametrize(("stage", "protected"), [("prod", True), ("dev", False)])
 def test_prod_turns_on_point_in_time_recovery_and_deletion_protection(stage: str, protected: bool):
-    template, ev = stack(Stage=stage, AllowedOrigins="https://app.example.com")
+    template, ev = stack(Stage=stage, AllowedOrigins="https://app.example.com", Auth="cognito")
     table = ev.resolve(template["Resources"]["Table"]["Properties"])
     assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": protected}
     assert table["DeletionProtectionEnabled"] is protected
@@ -410,7 +450,14 @@ def _gateway_headers(template: dict[str, Any], ev: Evaluator, response_type: str
     return {k.removeprefix("gatewayresponse.header."): v for k, v in params.items()}
 
 
-@pytest.mark.parametrize("response_type", ["DEFAULT_4XX", "DEFAULT_5XX"])
+GATEWAY_RESPONSES = sorted(load_template()["Resources"]["RestApi"]["Properties"]["GatewayResponses"])
+
+
+def test_the_authorizers_answers_are_among_the_gateway_responses():
+    assert {"DEFAULT_4XX", "DEFAULT_5XX", "UNAUTHORIZED", "ACCESS_DENIED"} <= set(GATEWAY_RESPONSES)
+
+
+@pytest.mark.parametrize("response_type", GATEWAY_RESPONSES)
 @pytest.mark.parametrize(
     ("params", "allow_origin", "credentials"),
     [
@@ -446,10 +493,49 @@ def test_gateway_errors_are_readable_by_allowed_origins_without_widening_credent
 def test_prod_with_several_origins_never_sends_credentials_to_an_echoed_origin():
     for origins in ("https://a.example.com,https://b.example.com", "https://*.preview.example.com"):
         template, ev = stack(Stage="prod", AllowedOrigins=origins)
-        for response_type in ("DEFAULT_4XX", "DEFAULT_5XX"):
+        for response_type in GATEWAY_RESPONSES:
             headers = _gateway_headers(template, ev, response_type)
             echoed = headers["Access-Control-Allow-Origin"].startswith("method.request")
             assert not (echoed and "Access-Control-Allow-Credentials" in headers)
+
+
+# What API Gateway puts in for the variables the templates use (a sample request).
+CONTEXT = {
+    "$context.path": "/dev/api/v1/users/abc",
+    "$context.error.message": "User is not authorized to access this resource",
+}
+
+
+@pytest.mark.parametrize(
+    ("response_type", "status", "problem_type", "title"),
+    [
+        ("UNAUTHORIZED", 401, "urn:problem-type:unauthenticated", "Unauthorized"),
+        ("ACCESS_DENIED", 403, "urn:problem-type:forbidden", "Forbidden"),
+    ],
+)
+@pytest.mark.parametrize("params", [PROD, {}])
+def test_the_authorizers_refusals_are_problem_json_with_the_same_cors_headers(
+    params: dict[str, str], response_type: str, status: int, problem_type: str, title: str
+):
+    # GIVEN the API's gateway responses
+    template, ev = stack(**params)
+    responses = ev.resolve(api_body(template)["x-amazon-apigateway-gateway-responses"])
+    response = responses[response_type]
+    headers = _gateway_headers(template, ev, response_type)
+    # THEN the status is the authorizer's, the body a problem document as the layer writes them
+    assert response["statusCode"] == str(status)
+    assert headers.pop("Content-Type") == "'application/problem+json'"
+    (template_text,) = response["responseTemplates"].values()
+    assert set(response["responseTemplates"]) == {"application/json"}
+    for variable, value in CONTEXT.items():
+        template_text = template_text.replace(variable, value)
+    assert "$" not in template_text  # only variables API Gateway substitutes
+    problem = json.loads(template_text)
+    assert (problem["type"], problem["title"], problem["status"]) == (problem_type, title, status)
+    assert problem["instance"] == CONTEXT["$context.path"]
+    assert problem["detail"]
+    # AND the CORS headers are exactly those of every other API Gateway error, so a page can read it
+    assert headers == _gateway_headers(template, ev, "DEFAULT_4XX")
 
 
 # --- throttling, logs ---------------------------------------------------------------------------------
@@ -505,34 +591,215 @@ def test_api_gateway_logging_role_is_created_only_when_asked_and_kept(choice: st
     assert (tags == [{"Key": "api-gateway-account", "Value": {"Ref": "ApiGatewayAccount"}}]) is created
 
 
-# --- optional Cognito authorizer ----------------------------------------------------------------------
+# --- identity: Auth, the user pool, the authorizer -----------------------------------------------------
+
+# Which methods need a token, by the function a route calls (issue 13's rules): items are read by anyone;
+# users and their orders are private. Preflights (options) never need one. A function added to the
+# template without a decision here fails test_every_function_has_a_decided_authorization_policy.
+PROTECTED_METHODS = {
+    "HealthFunction": set(),
+    "ItemsFunction": {ANY},
+    "UsersFunction": {"get", "head", ANY},
+}
+POOL_RESOURCES = {
+    "UserPool": "AWS::Cognito::UserPool",
+    "UserPoolClient": "AWS::Cognito::UserPoolClient",
+    "AdminGroup": "AWS::Cognito::UserPoolGroup",
+}
+POOL_OUTPUTS = ("UserPoolId", "UserPoolClientId", "UserPoolIssuer")
 
 
-def test_cognito_pool_protects_writes_and_never_the_preflight():
-    # GIVEN a stack translated with a user pool ARN
-    template, ev = stack(CognitoUserPoolArn=USER_POOL_ARN)
-    body = ev.resolve(api_body(template))
-    authorizer = body["securityDefinitions"]["CognitoAuthorizer"]
-    assert authorizer["x-amazon-apigateway-authorizer"] == {
-        "type": "cognito_user_pools",
-        "providerARNs": [USER_POOL_ARN],
-    }
+def test_every_function_has_a_decided_authorization_policy():
+    assert set(PROTECTED_METHODS) == set(FUNCTIONS)
+    assert set(PROTECTED_METHODS) == set(event_routes().values())
+
+
+def secured_methods(body: dict[str, Any]) -> dict[str, set[str]]:
+    """path -> the methods whose definition carries the Cognito authorizer."""
+    secured = {}
     for path, methods in body["paths"].items():
-        if path == "/api/v1/health":
-            # THEN health stays public
-            assert all("security" not in m for m in methods.values())
-            continue
-        # THEN POST/PUT/PATCH/DELETE (ANY) need a token, GET/HEAD/OPTIONS carry no authorizer
-        assert methods[ANY]["security"] == [{"CognitoAuthorizer": []}], path
-        for read in READ_METHODS:
-            assert "security" not in methods[read], (path, read)
+        for name, method in methods.items():
+            if "security" in method:
+                assert method["security"] == [{"CognitoAuthorizer": []}], (path, name)
+        secured[path] = {name for name, method in methods.items() if "security" in method}
+    return secured
 
 
-def test_without_a_pool_no_method_has_an_authorizer():
-    template, ev = stack()
+@pytest.mark.parametrize("params", WITH_AUTHORIZER)
+def test_the_authorizer_guards_exactly_the_protected_methods(params: dict[str, str]):
+    # GIVEN a stack with an authorizer (its own pool, or an existing pool's ARN)
+    template, ev = stack(**params)
+    body = ev.resolve(api_body(template))
+    # WHEN the methods of every route are read
+    routes = event_routes()
+    # THEN exactly the protected methods carry it: no more (reads of items, health), no fewer
+    assert secured_methods(body) == {path: PROTECTED_METHODS[routes[path]] for path in routes}
+    for path, methods in body["paths"].items():
+        # on users and orders that is every method but OPTIONS: GET and HEAD, and ANY for the rest (POST,
+        # PUT, PATCH, DELETE and any method added later)
+        if routes[path] == "UsersFunction":
+            assert PROTECTED_METHODS["UsersFunction"] == set(methods) - {"options"}, path
+        # and wherever a token is needed, the preflight is a method of its own: it never falls into ANY
+        if PROTECTED_METHODS[routes[path]]:
+            assert "security" not in methods["options"], path
+
+
+@pytest.mark.parametrize("params", WITHOUT_AUTHORIZER)
+def test_without_an_authorizer_no_method_needs_a_token(params: dict[str, str]):
+    template, ev = stack(**params)
     body = ev.resolve(api_body(template))
     assert body["securityDefinitions"] == {}
-    assert all("security" not in m for methods in body["paths"].values() for m in methods.values())
+    assert secured_methods(body) == {path: set() for path in body["paths"]}
+    assert not resources_of(template, "AWS::ApiGateway::Authorizer")
+
+
+def test_there_is_no_default_authorizer_a_preflight_could_inherit():
+    for params in [*WITH_AUTHORIZER, *WITHOUT_AUTHORIZER]:
+        template, ev = stack(**params)
+        body = ev.resolve(api_body(template))
+        assert "security" not in body, params  # an API-wide default would cover OPTIONS too
+        assert all("security" not in m.get("options", {}) for m in body["paths"].values()), params
+
+
+@pytest.mark.parametrize(
+    ("params", "provider"),
+    [
+        ({"Auth": "cognito"}, {"Fn::GetAtt": ["UserPool", "Arn"]}),
+        ({"CognitoUserPoolArn": USER_POOL_ARN}, USER_POOL_ARN),
+        # an existing pool wins: no second pool is created next to it
+        ({"Auth": "cognito", "CognitoUserPoolArn": USER_POOL_ARN}, USER_POOL_ARN),
+    ],
+)
+def test_the_authorizer_checks_tokens_of_the_right_pool(params: dict[str, str], provider: Any):
+    template, ev = stack(**params)
+    authorizer = ev.resolve(api_body(template))["securityDefinitions"]["CognitoAuthorizer"]
+    assert authorizer["x-amazon-apigateway-authorizer"] == {
+        "type": "cognito_user_pools",
+        "providerARNs": [provider],
+    }
+    # the raw ID token in Authorization, as API Gateway's Cognito authorizer reads it
+    assert (authorizer["in"], authorizer["name"]) == ("header", "Authorization")
+    creates_pool = provider != USER_POOL_ARN
+    for name, type_ in POOL_RESOURCES.items():
+        resource = template["Resources"][name]
+        assert resource["Type"] == type_
+        assert ev.condition(resource["Condition"]) is creates_pool, name
+    for name in POOL_OUTPUTS:
+        assert ev.condition(template["Outputs"][name]["Condition"]) is creates_pool, name
+
+
+@pytest.mark.parametrize("params", WITHOUT_AUTHORIZER)
+def test_without_cognito_no_pool_is_created(params: dict[str, str]):
+    template, ev = stack(**params)
+    for name in POOL_RESOURCES:
+        assert ev.condition(template["Resources"][name]["Condition"]) is False, name
+    for name in POOL_OUTPUTS:
+        assert ev.condition(template["Outputs"][name]["Condition"]) is False, name
+
+
+@pytest.mark.parametrize(("stage", "protection"), [("dev", "INACTIVE"), ("prod", "ACTIVE")])
+def test_the_user_pool_signs_in_by_email_and_only_admins_create_accounts(stage: str, protection: str):
+    template, ev = stack(**{**PROD, "Stage": stage})
+    pool = ev.resolve(template["Resources"]["UserPool"]["Properties"])
+    assert pool["UsernameAttributes"] == ["email"]
+    assert pool["UsernameConfiguration"] == {"CaseSensitive": False}
+    assert pool["AutoVerifiedAttributes"] == ["email"]
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True  # no self sign-up
+    policy = pool["Policies"]["PasswordPolicy"]
+    assert policy["MinimumLength"] >= 12
+    assert all(policy[f"Require{kind}"] is True for kind in ("Lowercase", "Uppercase", "Numbers", "Symbols"))
+    # TOTP on offer, never forced (password sign-in keeps working), never SMS
+    assert (pool["MfaConfiguration"], pool["EnabledMfas"]) == ("OPTIONAL", ["SOFTWARE_TOKEN_MFA"])
+    assert pool["DeletionProtection"] == protection
+
+
+def test_the_app_client_is_public_and_signs_in_with_password_srp_and_refresh():
+    template, ev = stack(Auth="cognito")
+    client = ev.resolve(template["Resources"]["UserPoolClient"]["Properties"])
+    assert client["UserPoolId"] == {"Ref": "UserPool"}
+    assert client["GenerateSecret"] is False  # a browser cannot keep a secret
+    assert set(client["ExplicitAuthFlows"]) == {
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_USER_SRP_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+    }
+    assert client["PreventUserExistenceErrors"] == "ENABLED"
+    group = ev.resolve(template["Resources"]["AdminGroup"]["Properties"])
+    assert group == {**group, "GroupName": "admin", "UserPoolId": {"Ref": "UserPool"}}
+
+
+def test_the_stack_outputs_the_pool_the_client_and_the_issuer():
+    template, ev = stack(Auth="cognito", AllowedOrigins="https://app.example.com")
+    outputs = {name: ev.resolve(template["Outputs"][name]["Value"]) for name in POOL_OUTPUTS}
+    assert outputs["UserPoolId"] == {"Ref": "UserPool"}
+    assert outputs["UserPoolClientId"] == {"Ref": "UserPoolClient"}
+    # the `iss` of the pool's tokens; ${UserPool} is the pool id, known once deployed
+    assert outputs["UserPoolIssuer"] == "https://cognito-idp.us-east-1.amazonaws.com/${UserPool}"
+
+
+AUTH_CASES = [
+    ({"Stage": "prod", "Auth": "none"}, True),
+    ({"Stage": "prod"}, True),  # the parameters' defaults
+    ({"Stage": "prod", "Auth": "none", "AllowAnonymousWrites": "false"}, True),
+    ({"Stage": "prod", "Auth": "none", "AllowAnonymousWrites": "true"}, False),  # said explicitly
+    ({"Stage": "prod", "Auth": "cognito"}, False),
+    ({"Stage": "prod", "CognitoUserPoolArn": USER_POOL_ARN}, False),  # an existing pool guards it
+    ({"Stage": "prod", "Auth": "cognito", "AllowAnonymousWrites": "true"}, False),
+    ({"Stage": "prod", "Auth": "Cognito"}, True),  # AllowedValues
+    ({"Stage": "prod", "Auth": "none", "AllowAnonymousWrites": "yes"}, True),
+    ({"Stage": "prod", "Auth": "none", "AllowAnonymousWrites": "True"}, True),
+    ({"Stage": "dev", "Auth": "none"}, False),
+    ({"Stage": "dev"}, False),
+    ({"Stage": "dev", "Auth": "cognito"}, False),
+]
+
+
+@pytest.mark.parametrize(("params", "refused"), AUTH_CASES)
+def test_rules_refuse_prod_without_an_authorizer_unless_anonymous_writes_are_allowed(
+    params: dict[str, str], refused: bool
+):
+    # GIVEN explicit origins, so that only authentication decides
+    template, _ = stack()
+    params = {"AllowedOrigins": "https://app.example.com", **params}
+    # WHEN CloudFormation checks the parameters and evaluates the Rules
+    failures = cloudformation_refusals(template, params)
+    # THEN prod without an authorizer is refused, unless AllowAnonymousWrites=true says it is meant; a value
+    # the parameters do not allow is refused before the Rules
+    assert bool(failures) is refused, failures
+    rule = load_template()["Rules"]["ProdRequiresAuthentication"]["Assertions"][0]["AssertDescription"]
+    values_allowed = params.get("Auth", "none") in ("none", "cognito") and params.get(
+        "AllowAnonymousWrites", "false"
+    ) in ("false", "true")
+    if values_allowed:
+        assert failures == ([rule] if refused else [])
+    else:
+        assert any(f.startswith(("Auth:", "AllowAnonymousWrites:")) for f in failures), failures
+
+
+def test_the_template_and_the_deploy_check_agree_on_prod_authentication():
+    tool = check_prod_origins()
+    template, _ = stack()
+    for params, refused in AUTH_CASES:
+        if params["Stage"] != "prod":
+            continue
+        try:
+            tool.check_auth(params)
+            tool_refuses = False
+        except tool.Refused:
+            tool_refuses = True
+        cloudformation_refuses = bool(
+            cloudformation_refusals(template, {"AllowedOrigins": "https://app.example.com", **params})
+        )
+        assert tool_refuses is cloudformation_refuses is refused, params
+
+
+def test_the_deploy_check_knows_the_templates_values():
+    tool = check_prod_origins()
+    parameters = load_template()["Parameters"]
+    assert list(tool.AUTH_VALUES) == parameters["Auth"]["AllowedValues"]
+    assert list(tool.ANONYMOUS_WRITES_VALUES) == parameters["AllowAnonymousWrites"]["AllowedValues"]
+    assert parameters["Auth"]["Default"] == "none"
+    assert parameters["AllowAnonymousWrites"]["Default"] == "false"
 
 
 def test_cognito_parameter_accepts_only_a_user_pool_arn_or_nothing():

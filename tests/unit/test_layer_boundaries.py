@@ -15,6 +15,7 @@ from support.paths import LAYER_DIR
 HTTP_HELPERS = ("api_core.resources", "api_core.conditional", "api_core.lists", "api_core.idempotency_key")
 DATA_ACCESS = ("api_core.idempotency", "api_core.dynamo", "boto3", "botocore")
 DATA_MODULES = ("api_core.idempotency", "api_core.dynamo")
+PURE_MODULES = ("api_core.identity", "api_core.records", "api_core.ids")
 WEB_FRAMEWORK = ("fastapi", "starlette")
 
 
@@ -40,3 +41,18 @@ def test_data_modules_do_not_import_fastapi(module):
     loaded = modules_loaded_by(module)
     assert module in loaded
     assert sorted(loaded.intersection(WEB_FRAMEWORK)) == []
+
+
+@pytest.mark.parametrize("module", PURE_MODULES)
+def test_pure_modules_import_neither_fastapi_nor_data_access(module):
+    loaded = modules_loaded_by(module)
+    assert module in loaded
+    assert sorted(loaded.intersection(WEB_FRAMEWORK + DATA_ACCESS)) == []
+
+
+def test_the_auth_dependencies_do_not_import_data_access():
+    # botocore is allowed here only: Powertools' logger (the refusal log line) imports it, as it does in
+    # the entry point of every function.
+    loaded = modules_loaded_by("api_core.auth")
+    assert "api_core.auth" in loaded
+    assert sorted(loaded.intersection(DATA_ACCESS) - {"botocore"}) == []

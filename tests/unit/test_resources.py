@@ -85,6 +85,26 @@ def test_a_v2_event_uses_its_raw_path(load_event):
     assert base_url_from_event(event, event["rawPath"]) == f"https://{event['headers']['host']}"
 
 
+@pytest.mark.parametrize(
+    "host", ["evil.com#", "user@api.example.com", "api.example.com>; rel=x", "a:b", "[::1]:", "a.com, b.com"]
+)
+def test_a_malformed_host_never_becomes_a_url(load_event, host):
+    # The entry point answers these with 400 first; called on its own, the helper still builds nothing.
+    event = custom_domain(load_event("items-get-one", path=APP_PATH), host=host)
+    assert base_url_from_event(event, APP_PATH) is None
+
+
+def test_the_url_is_built_from_the_validated_spelling_of_the_host(load_event):
+    event = custom_domain(load_event("items-get-one", path=APP_PATH), host="[2001:DB8::0:1]:8443")
+    assert base_url_from_event(event, APP_PATH) == "https://[2001:db8::1]:8443"
+
+
+@pytest.mark.parametrize("prefix", ["/a#b", "/a?b", "/a b", "/a>b", "/%zz", "/caf\u00e9"])
+def test_a_client_path_prefix_that_is_not_a_clean_path_is_left_out(load_event, prefix):
+    event = custom_domain(load_event("items-get-one", path=APP_PATH), base_path=prefix)
+    assert base_url_from_event(event, APP_PATH) == "https://api.example.com"
+
+
 # -- ids and time ---------------------------------------------------------------------------------------
 def test_ids_are_uuid7_and_strictly_increasing_as_strings():
     ids = [new_id() for _ in range(2000)]

@@ -48,6 +48,7 @@ def _first_preflight(initialization_type: str) -> dict:
         ),
         "STAGE": "prod",
         "CORS_ALLOWED_ORIGINS": "https://app.example.com",
+        "AUTH": "cognito",
         "TABLE_NAME": "unused",
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_LAMBDA_INITIALIZATION_TYPE": initialization_type,

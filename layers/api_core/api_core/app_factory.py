@@ -22,17 +22,18 @@ from api_core.problems import (
     field_errors,
     problem_body,
 )
-from api_core.settings import environment_cors_policy
+from api_core.settings import environment_auth, environment_cors_policy
 
 
 def create_app(*, title: str, version: str = "1.0.0") -> FastAPI:
     """A FastAPI app with the layer's error handling. Routes are added by the function.
 
-    Reads the shared settings and builds the environment's CORS policy now, so that a bad STAGE or CORS
-    setting fails at import (cold start), naming the variable, in every function of the stack, including
-    one that overrides the policy in code.
+    Reads the shared settings and builds the environment's CORS policy now, so that a bad STAGE, CORS or
+    AUTH setting fails at import (cold start), naming the variable, in every function of the stack,
+    including one that overrides the policy in code.
     """
     environment_cors_policy()
+    environment_auth()
     app = FastAPI(title=title, version=version, docs_url=None, redoc_url=None, openapi_url=None)
     # A redirect to the slash-less URL would point at the wrong place behind API Gateway (it does not
     # know the stage prefix), and an API client should not rely on redirects: 404 instead.

@@ -22,7 +22,6 @@ from botocore.exceptions import ClientError
 from api_core import transactions
 from api_core.aws_faults import CONNECT_TIMEOUT_S, READ_TIMEOUT_S, guard_client
 from api_core.errors import Conflict, NotFound, VersionMismatch
-from api_core.ids import is_id
 from api_core.listing import KEYS_ONLY, list_records, query_args, query_records
 from api_core.pagination import Listing, ListRequest
 from api_core.records import (
@@ -68,7 +67,7 @@ class Database:
     # -- reads ----------------------------------------------------------------------------------------
     def get(self, collection: Collection, record_id: str) -> Record | None:
         """The record, read strongly consistent, or None (also for an id that is not a valid id)."""
-        if not is_id(record_id):
+        if not collection.id_shape(record_id):
             return None
         return self.table.get_item(Key=collection.key(record_id), ConsistentRead=True).get("Item")
 
@@ -118,7 +117,7 @@ class Database:
 
         NotFound if there is no such record, VersionMismatch if its version is not in `expected`.
         """
-        if not is_id(record_id):
+        if not collection.id_shape(record_id):
             raise _not_found(collection, record_id)
         names = {"#version": VERSION}
         values: dict[str, Any] = {":one": 1}
@@ -196,7 +195,7 @@ class Database:
 
         NotFound if there is no such record, VersionMismatch if its version is not in `expected`.
         """
-        if not is_id(record_id):
+        if not collection.id_shape(record_id):
             raise _not_found(collection, record_id)
         try:
             self._delete(collection, record_id, expected, alongside)

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from api_core.problems import (
     TYPE_BAD_CURSOR,
     TYPE_CONFLICT,
+    TYPE_FORBIDDEN,
     TYPE_IDEMPOTENCY_KEY_REUSED,
     TYPE_NOT_FOUND,
     TYPE_PAGE_WINDOW,
@@ -19,6 +20,7 @@ from api_core.problems import (
     TYPE_PRECONDITION_FAILED,
     TYPE_REQUEST_IN_PROGRESS,
     TYPE_TOO_MANY_ENTITY_TAGS,
+    TYPE_UNAUTHENTICATED,
     TYPE_VALIDATION,
     Problem,
     field_errors,
@@ -33,6 +35,20 @@ class DomainError(Problem):
 
     def __init__(self, detail: str, *, headers: dict[str, str] | None = None, **extensions: Any) -> None:
         super().__init__(self.status_code, detail, type=self.problem_type, headers=headers, **extensions)
+
+
+class Unauthenticated(DomainError):
+    """The request carries no verified identity, and the route needs one."""
+
+    status_code = 401
+    problem_type = TYPE_UNAUTHENTICATED
+
+
+class Forbidden(DomainError):
+    """The caller is known, and not allowed to do this (a route that hides existence raises NotFound)."""
+
+    status_code = 403
+    problem_type = TYPE_FORBIDDEN
 
 
 class NotFound(DomainError):

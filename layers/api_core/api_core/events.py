@@ -72,15 +72,34 @@ def read_request(event: Any) -> HttpRequest:
 def event_header(event: Mapping[str, Any], name: str) -> str | None:
     """The first value of one header (`name` lowercase), read as `read_request` reads it, without
     building the whole header map: for code that needs one header of the event, e.g. `Host`."""
+    values = event_header_values(event, name)
+    return values[0] if values else None
+
+
+def event_header_values(event: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    """Every value of one header (`name` lowercase), in order, as `read_request` sees them."""
     if event.get("version") == "2.0":
         single = event.get("headers")
-        if isinstance(single, dict):
-            for key, value in single.items():
-                if str(key).lower() == name and isinstance(value, str):
-                    return value
-        return None
-    values = _v1_headers(event.get("headers"), event.get("multiValueHeaders"), only=name).get(name)
-    return values[0] if values else None
+        if not isinstance(single, dict):
+            return ()
+        return tuple(v for k, v in single.items() if str(k).lower() == name and isinstance(v, str))
+    return _v1_headers(event.get("headers"), event.get("multiValueHeaders"), only=name).get(name, ())
+
+
+def with_method(event: Mapping[str, Any], method: str) -> dict[str, Any]:
+    """A shallow copy of `event` that says `method` wherever v1 or v2 events name the method."""
+    copy = dict(event)
+    context = event.get("requestContext")
+    if isinstance(context, dict):
+        copy["requestContext"] = context = dict(context)
+        http = context.get("http")
+        if isinstance(http, dict):
+            context["http"] = {**http, "method": method}
+        if "httpMethod" in context:
+            context["httpMethod"] = method
+    if "httpMethod" in event:
+        copy["httpMethod"] = method
+    return copy
 
 
 def _v1_headers(single: Any, multi: Any, only: str | None = None) -> dict[str, tuple[str, ...]]:

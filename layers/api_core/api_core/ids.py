@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, datetime
 
 _ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\Z")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\Z")
 _lock = threading.Lock()
 _last = 0  # (unix ms << 12) | counter of the last id made by this process
 
@@ -37,6 +38,15 @@ def new_id() -> str:
 def is_id(text: str) -> bool:
     """True if `text` has the shape of an id made by `new_id` (checked before using it in a key)."""
     return _ID.match(text) is not None
+
+
+def is_uuid(text: str) -> bool:
+    """True if `text` is a lowercase RFC 9562 UUID of any version, such as a Cognito user's `sub` (v4).
+
+    For ids that come from elsewhere: a users collection keyed by the caller's `sub` accepts these, and
+    those ids do not sort by creation time as `new_id`'s do.
+    """
+    return _UUID.match(text) is not None
 
 
 def utc_now() -> str:

@@ -5,7 +5,8 @@ The layer answers at the event level, not in an ASGI middleware, so that every r
 and a repeated Origin header is seen as repeated (docs/ARCHITECTURE.md, "How a request flows").
 
 Each request is classified once, into a `Decision` of one `Kind`; each kind has one code path, and every
-answer but a malformed event's goes through one `_decorate`, which also writes the one refusal log line.
+answer but a malformed event's goes through one `_decorate`, which also writes the one refusal log line
+and keeps every answer to a HEAD bodiless.
 
 `lazy_handler("api:app")` imports the app (FastAPI, pydantic, Mangum) only when the first request that
 needs it arrives: preflights are answered from the function's committed `routes.json`.
@@ -34,6 +35,7 @@ from api_core.events import (
     merge_headers,
     read_request,
     strip_headers,
+    with_method,
 )
 from api_core.observability import logger
 from api_core.problems import (
@@ -45,9 +47,9 @@ from api_core.problems import (
     problem_body,
 )
 from api_core.routes import RouteTable
-from api_core.screening import problem, screen_request
+from api_core.screening import malformed_request, problem, screen_request
 from api_core.security_headers import add_security_headers
-from api_core.settings import environment_cors_policy, required_env
+from api_core.settings import environment_auth, environment_cors_policy, required_env
 
 LambdaHandler = Callable[[dict[str, Any], Any], LambdaResponse]
 _LOGGED_ORIGIN_LENGTH = 200
@@ -76,6 +78,7 @@ def lazy_handler(
     """
     # Built even when `cors` overrides it: a bad STAGE or CORS setting fails every function of the stack.
     environment_policy = environment_cors_policy()
+    environment_auth()  # a prod stage without an authorizer fails here, unless anonymous writes are allowed
     policy = cors if cors is not None else environment_policy
     for name in require_env:
         required_env(name)
@@ -99,10 +102,15 @@ def lazy_handler(
 class Kind(StrEnum):
     """What the entry point does with a request it could read (a malformed event is answered before)."""
 
+    # Text that is not Unicode, or a Host that is not host[:port]: 400, before anything reads the request.
+    MALFORMED = "malformed"
     PREFLIGHT = "preflight"  # OPTIONS + Origin + Access-Control-Request-Method: the policy answers
     REFUSED_WRITE = "refused-write"  # POST/PUT/PATCH/DELETE from an origin the policy refuses: 403
     SCREENED_OUT = "screened-out"  # a limit failed (413, 415, 400), or a write has too little time (503)
     PLAIN_OPTIONS = "plain-options"  # OPTIONS at a path whose routes do not serve it: 204 with Allow
+    # HEAD: the app runs it as the GET it mirrors (RFC 9110 9.3.2: same status and headers; FastAPI routes
+    # serve no HEAD), and _decorate drops the body, as it does for every answer to a HEAD.
+    HEAD = "head"
     TO_APP = "to-app"  # everything else: Mangum and the FastAPI app
 
 
@@ -117,7 +125,7 @@ class Decision:
     refusal: Refusal | None
     served: frozenset[str] | None  # the methods of the path's routes; None when no route matches
     cors_headers: Mapping[str, str]  # the policy's Access-Control-* for the answer; {} when refused
-    screened: LambdaResponse | None = None  # the screening's problem response, for SCREENED_OUT
+    screened: LambdaResponse | None = None  # the screening's problem response: MALFORMED, SCREENED_OUT
 
 
 class _EntryPoint:
@@ -143,11 +151,15 @@ class _EntryPoint:
             from mangum import Mangum  # noqa: PLC0415 - lazy: preflights never import it
             from mangum.adapter import DEFAULT_TEXT_MIME_TYPES  # noqa: PLC0415
 
+            from api_core.asgi_scope import HANDLERS  # noqa: PLC0415 - imports Mangum
+
             self._app = self._load_app()
             self.routes = RouteTable.from_app(self._app)
             # Without this, Mangum base64-encodes problem+json bodies, which API Gateway passes as-is.
             text_mime_types = [*DEFAULT_TEXT_MIME_TYPES, PROBLEM_JSON]
-            self._asgi = Mangum(self._app, lifespan="off", text_mime_types=text_mime_types)
+            self._asgi = Mangum(
+                self._app, lifespan="off", text_mime_types=text_mime_types, custom_handlers=HANDLERS
+            )
         return self._asgi
 
     def __call__(self, event: dict[str, Any], context: Any) -> LambdaResponse:
@@ -167,20 +179,26 @@ class _EntryPoint:
                 # CORS alone lets a simple cross-site POST through (only the reading is blocked), so a
                 # write from an origin the policy refuses is stopped here, before it reaches any data.
                 response = _refused(decision)
-            case Kind.SCREENED_OUT:
-                assert decision.screened is not None  # classify sets it for this kind
+            case Kind.MALFORMED | Kind.SCREENED_OUT:
+                assert decision.screened is not None  # classify sets it for these kinds
                 response = decision.screened
             case Kind.PLAIN_OPTIONS:
                 allow = ", ".join(sorted((decision.served or frozenset()) | {"OPTIONS"}))
                 response = make_response(request.format, 204, {"Allow": allow})
+            case Kind.HEAD:
+                response = self._run_app(request, with_method(event, "GET"), context)
             case Kind.TO_APP:
                 response = self._run_app(request, event, context)
         return self._decorate(decision, response)
 
     def classify(self, request: HttpRequest, event: dict[str, Any], context: Any) -> Decision:
         """Decide, once, what to do with a request; starts the deadline and screens what it must."""
-        origin = request.headers.get("origin", ())
         served = self.routes.methods_for(request.path)
+        malformed = malformed_request(event, request)
+        if malformed is not None:
+            # No CORS headers: the Origin may be one of the malformed parts, and no browser sends these.
+            return Decision(Kind.MALFORMED, request, (), None, served, {}, malformed)
+        origin = request.headers.get("origin", ())
         if request.method == "OPTIONS" and origin and request.header("access-control-request-method"):
             answer = self.policy.preflight(
                 origin,
@@ -207,7 +225,7 @@ class _EntryPoint:
             return decided(Kind.SCREENED_OUT, screened)
         if request.method == "OPTIONS" and served is not None and "OPTIONS" not in served:
             return decided(Kind.PLAIN_OPTIONS)
-        return decided(Kind.TO_APP)
+        return decided(Kind.HEAD if request.method == "HEAD" else Kind.TO_APP)
 
     def _run_app(self, request: HttpRequest, event: dict[str, Any], context: Any) -> LambdaResponse:
         try:
@@ -228,6 +246,9 @@ class _EntryPoint:
             extra["Allow"] = ", ".join(sorted(decision.served))
         merge_headers(response, extra, VARY_PREFLIGHT if decision.kind is Kind.PREFLIGHT else VARY_ACTUAL)
         add_security_headers(request, response)  # preflight answers are responses like any other
+        if request.method == "HEAD":
+            # Headers stay as GET's, Content-Length included: RFC 9110 8.6 has it count the GET's content.
+            response["body"], response["isBase64Encoded"] = "", False
         return response
 
 

@@ -12,7 +12,6 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from api_core.errors import BadCursor, InvalidField
-from api_core.ids import is_id
 from api_core.pagination import (
     CursorRequest,
     Listing,
@@ -130,7 +129,7 @@ def _cursor_page(db: Database, collection: Collection, request: CursorRequest) -
         position = decode_cursor(request.cursor, collection.name, request.search)
         # The binding hash is not a secret, so a cursor can be forged; it can still only name an id
         # inside this collection's partition, and anything else is refused before reaching DynamoDB.
-        if not is_id(position):
+        if not collection.id_shape(position):
             raise BadCursor("the cursor is malformed: pass next_cursor back exactly as received")
         start = collection.key(position)
     search = _search(collection, request.search) if request.search is not None else None

@@ -19,6 +19,8 @@ TYPE_CORS_REFUSED = "urn:problem-type:cors-refused"
 TYPE_VALIDATION = "urn:problem-type:validation-error"
 TYPE_MALFORMED_JSON = "urn:problem-type:malformed-json"
 TYPE_MALFORMED_EVENT = "urn:problem-type:malformed-event"
+TYPE_MALFORMED_REQUEST = "urn:problem-type:malformed-request"  # text in it is not Unicode
+TYPE_MALFORMED_HOST = "urn:problem-type:malformed-host"
 TYPE_INTERNAL = "urn:problem-type:internal-error"
 TYPE_NOT_FOUND = "urn:problem-type:not-found"
 TYPE_CONFLICT = "urn:problem-type:conflict"
@@ -34,6 +36,9 @@ TYPE_MALFORMED_BODY = "urn:problem-type:malformed-body"
 TYPE_UNSUPPORTED_MEDIA_TYPE = "urn:problem-type:unsupported-media-type"
 TYPE_UNAVAILABLE = "urn:problem-type:service-unavailable"
 TYPE_OUT_OF_TIME = "urn:problem-type:out-of-time"
+# The same types as the authorizer's gateway responses (template.yaml), so a client branches once.
+TYPE_UNAUTHENTICATED = "urn:problem-type:unauthenticated"
+TYPE_FORBIDDEN = "urn:problem-type:forbidden"
 
 # Bounds on what a problem echoes back. A request controls the path, ids and field names, and an error
 # that repeats them unbounded turns a small request into a large answer (an amplifier; on AWS, past

@@ -7,8 +7,11 @@ SK=<prefix><id>`, its size a counter record `PK=<partition>, SK="#COUNT"`. Every
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
+
+from api_core.ids import is_id
 
 Record = dict[str, Any]
 Key = dict[str, str]
@@ -31,6 +34,9 @@ class Collection:
     - `partition` is the PK of all its records, `prefix` the SK prefix before each id.
     - `search_attribute`, when set, names a stored attribute holding `search_value(name)`; `search`
       filters on it (case-insensitive substring).
+    - `id_shape` tells whether a text can be one of its ids; anything else is unknown without a read, and
+      never goes into a key. `is_id` (the server's UUIDv7) unless the ids come from elsewhere, e.g.
+      `api_core.ids.is_uuid` for users keyed by their Cognito `sub`.
     """
 
     name: str
@@ -38,6 +44,7 @@ class Collection:
     partition: str
     prefix: str
     search_attribute: str | None = None
+    id_shape: Callable[[str], bool] = is_id
 
     def key(self, record_id: str) -> Key:
         """The primary key of the record with that id."""

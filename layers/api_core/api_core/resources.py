@@ -19,41 +19,49 @@ ETags and conditional requests are `api_core.conditional`'s, list parameters and
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import Depends, Header, Request, Response
 
+from api_core.authority import MalformedHost, read_authority
 from api_core.conditional import etag
-from api_core.events import event_header
 from api_core.idempotency_key import IDEMPOTENCY_KEY_PATTERN, MAX_IDEMPOTENCY_KEY_LENGTH, IdempotencyKey
 from api_core.pagination import UrlBuilder
 
-
 # -- URLs -----------------------------------------------------------------------------------------------
+# RFC 3986 path segments (pchar): anything else in the client's path prefix is left out of the URLs.
+_PATH_PREFIX = re.compile(r"(?:/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})*)*\Z")
+
+
 def base_url_from_event(event: Mapping[str, Any], app_path: str) -> str | None:
     """`scheme://host[/stage]` the client used, read from an API Gateway event, or None if it can't tell.
 
     `app_path` is the path the app routed (`/api/v1/items`). A REST (v1) event's `requestContext.path` is
     the path the client sent: with the stage in front behind execute-api (`/dev/api/v1/items`), without
     it behind a custom domain; whatever precedes `app_path` there is the prefix to keep.
+
+    Scheme and host are `api_core.authority`'s, validated: a malformed Host gives None, never a URL.
     """
-    context = event.get("requestContext") or {}
-    host = event_header(event, "host") or context.get("domainName")
-    if not isinstance(host, str) or not host:
+    try:
+        authority = read_authority(event)
+    except MalformedHost:
         return None
-    proto = (event_header(event, "x-forwarded-proto") or "https").split(",")[0].strip().lower()
-    scheme = proto if proto in ("http", "https") else "https"
+    if authority is None:
+        return None
+    context = event.get("requestContext") or {}
     client_path = context.get("path") if event.get("version") != "2.0" else event.get("rawPath")
     prefix = ""
     if isinstance(client_path, str) and client_path.endswith(app_path):
         prefix = client_path[: len(client_path) - len(app_path)].rstrip("/")
-    return f"{scheme}://{host}{prefix}"
+    return authority.base_url + (prefix if _PATH_PREFIX.match(prefix) else "")
 
 
 def base_url(request: Request) -> str:
-    """`scheme://host[/stage]` for this request (from the Lambda event, else from the ASGI request)."""
+    """`scheme://host[/stage]` for this request (from the Lambda event, else from the ASGI request, whose
+    scheme and Host the layer's Mangum handlers set from the same validated authority)."""
     event = request.scope.get("aws.event")
     found = base_url_from_event(event, request.url.path) if isinstance(event, Mapping) else None
     return found or str(request.base_url).rstrip("/")

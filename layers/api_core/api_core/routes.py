@@ -3,6 +3,10 @@
 Preflight answers (`Access-Control-Allow-Methods`), plain OPTIONS (`Allow`) and 405 responses all need
 the methods of a path. Starlette's own 405 names only the first route that matched the path, so a
 collection with separate GET and POST routes would advertise just one of them; this table has them all.
+
+HEAD is served wherever GET is (RFC 9110 9.3.2), although FastAPI's routes declare only GET: the table
+adds it, so that Allow and Access-Control-Allow-Methods name it, and the entry point runs a HEAD as that
+GET. The manifests and the OpenAPI document keep the app's own methods.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from typing import Any
 
 class RouteTable:
     def __init__(self, routes: list[tuple[re.Pattern[str], frozenset[str]]]) -> None:
-        self._routes = routes
+        self._routes = [
+            (regex, (methods | {"HEAD"}) if "GET" in methods else methods) for regex, methods in routes
+        ]
 
     @classmethod
     def from_app(cls, app: Any) -> RouteTable:

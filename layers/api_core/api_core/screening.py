@@ -1,9 +1,13 @@
 """Limits a request must pass before the app sees it (docs/RELIABILITY.md has the figures). Pure.
 
+`malformed_request` answers, before anything else is decided, a request the layer cannot even describe
+safely: text that is not Unicode in what the app reads (400 `malformed-request`), or a Host that is not a
+valid `host[:port]` (400 `malformed-host`, `api_core.authority`).
+
 `screen_request` answers with problem+json, and never parses or runs, a body over `MAX_BODY_BYTES` (413),
-a body flagged base64 that is not base64 or JSON nested deeper than `MAX_JSON_DEPTH` (400), and a write
-whose body is not labelled JSON (415). Null values inside header and query maps are dropped on the way
-(Mangum would fail on them).
+a body that is not UTF-8 text, not base64 when flagged so, or JSON nested deeper than `MAX_JSON_DEPTH`
+(400 `malformed-body`), and a write whose body is not labelled JSON (415). Null values inside header and
+query maps are dropped on the way (Mangum would fail on them).
 """
 
 from __future__ import annotations
@@ -13,11 +17,14 @@ import binascii
 from collections.abc import Mapping
 from typing import Any
 
+from api_core.authority import MalformedHost, read_authority
 from api_core.events import WRITE_METHODS, HttpRequest, LambdaResponse, json_response
 from api_core.problems import (
     PROBLEM_JSON,
     RETRY_AFTER_SECONDS,
     TYPE_MALFORMED_BODY,
+    TYPE_MALFORMED_HOST,
+    TYPE_MALFORMED_REQUEST,
     TYPE_PAYLOAD_TOO_LARGE,
     TYPE_UNSUPPORTED_MEDIA_TYPE,
     problem_body,
@@ -29,6 +36,33 @@ MAX_BODY_BYTES = 1024 * 1024
 # Python's json parser recurses per level; anything this deep is not a resource, and far deeper input
 # would end in a RecursionError (a 500) instead of a 400.
 MAX_JSON_DEPTH = 64
+# Where text lives in an event (either format), besides the body, and what a client calls that part. A
+# lone surrogate in any of them fails the moment Mangum, the app or a URL encodes it: a 500.
+_TEXT_PARTS = {
+    "httpMethod": "method",
+    "path": "path",
+    "rawPath": "path",
+    "rawQueryString": "query",
+    "pathParameters": "path",
+    "headers": "headers",
+    "multiValueHeaders": "headers",
+    "queryStringParameters": "query",
+    "multiValueQueryStringParameters": "query",
+    "cookies": "cookies",
+}
+
+
+def malformed_request(event: Mapping[str, Any], request: HttpRequest) -> LambdaResponse | None:
+    """A 400 problem for a request with text that is not Unicode, or a malformed Host; else None."""
+    part = _non_unicode_part(event)
+    if part is not None:
+        detail = f"text in the request's {part} is not valid Unicode (it holds a lone surrogate)"
+        return problem(request, 400, detail, TYPE_MALFORMED_REQUEST)
+    try:
+        read_authority(event)
+    except MalformedHost as error:
+        return problem(request, 400, str(error), TYPE_MALFORMED_HOST)
+    return None
 
 
 def screen_request(event: Mapping[str, Any], request: HttpRequest) -> LambdaResponse | None:
@@ -38,8 +72,9 @@ def screen_request(event: Mapping[str, Any], request: HttpRequest) -> LambdaResp
     if not isinstance(body, str) or not body:
         return None
     encoded = bool(event.get("isBase64Encoded"))
-    # Base64 is 4 characters for 3 bytes: the decoded size is known without decoding.
-    size = len(body) * 3 // 4 if encoded else len(body.encode())
+    # Base64 is 4 characters for 3 bytes: the decoded size is known without decoding. A lone surrogate is
+    # counted as the 3 bytes it would take, and refused just below.
+    size = len(body) * 3 // 4 if encoded else len(body.encode(errors="surrogatepass"))
     if size > MAX_BODY_BYTES:
         return problem(
             request,
@@ -48,15 +83,11 @@ def screen_request(event: Mapping[str, Any], request: HttpRequest) -> LambdaResp
             TYPE_PAYLOAD_TOO_LARGE,
             max_bytes=MAX_BODY_BYTES,
         )
-    if encoded:
-        try:
-            base64.b64decode(body, validate=True)
-        except (binascii.Error, ValueError):
-            return problem(request, 400, "the request body is not valid base64", TYPE_MALFORMED_BODY)
-    elif _too_deep(body):
-        detail = f"the JSON body is nested deeper than {MAX_JSON_DEPTH} levels"
-        return problem(request, 400, detail, TYPE_MALFORMED_BODY)
-    if request.method in WRITE_METHODS and not _is_json(request.header("content-type")):
+    is_json = _is_json(request.header("content-type"))
+    malformed = _malformed_body(body, encoded=encoded, is_json=is_json)
+    if malformed is not None:
+        return problem(request, 400, malformed, TYPE_MALFORMED_BODY)
+    if request.method in WRITE_METHODS and not is_json:
         detail = "the request body must be JSON (Content-Type: application/json)"
         return problem(request, 415, detail, TYPE_UNSUPPORTED_MEDIA_TYPE)
     return None
@@ -66,11 +97,33 @@ def problem(
     request: HttpRequest, status: int, detail: str, type: str, *, retry_after: bool = False, **members: Any
 ) -> LambdaResponse:
     """A problem+json Lambda response for an answer the layer gives before the app runs."""
-    body = problem_body(status, detail, request.path, type=type, **members)
+    # The path is echoed as `instance`; one that is not Unicode is echoed with its surrogates replaced.
+    instance = request.path if _is_unicode(request.path) else request.path.encode(errors="replace").decode()
+    body = problem_body(status, detail, instance, type=type, **members)
     response = json_response(request.format, status, body, PROBLEM_JSON)
     if retry_after:
         response["headers"]["Retry-After"] = RETRY_AFTER_SECONDS
     return response
+
+
+def _malformed_body(body: str, *, encoded: bool, is_json: bool) -> str | None:
+    """Why the body cannot be handed to the app (the problem's detail), or None."""
+    text: str | None = body
+    if encoded:
+        try:
+            decoded = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            return "the request body is not valid base64"
+        try:
+            # JSON is UTF-8 (RFC 8259 8.1); other media types may be binary, and are the app's to read.
+            text = decoded.decode() if is_json else None
+        except UnicodeDecodeError:
+            return "the JSON request body is not UTF-8"
+    elif not _is_unicode(body):
+        return "the request body is not UTF-8 text (it holds a lone surrogate)"
+    if text is not None and _too_deep(text):
+        return f"the JSON body is nested deeper than {MAX_JSON_DEPTH} levels"
+    return None
 
 
 def _is_json(content_type: str | None) -> bool:
@@ -78,6 +131,45 @@ def _is_json(content_type: str | None) -> bool:
     return media_type == "application/json" or (
         media_type.startswith("application/") and media_type.endswith("+json")
     )
+
+
+def _is_unicode(text: str) -> bool:
+    if text.isascii():  # the common case, and a cheap one
+        return True
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _non_unicode_part(event: Mapping[str, Any]) -> str | None:
+    context = event.get("requestContext")
+    http = context.get("http") if isinstance(context, Mapping) else None
+    parts = [(label, event.get(key)) for key, label in _TEXT_PARTS.items()]
+    if isinstance(context, Mapping):  # a v1 event's client path, read for the stage in URLs
+        parts.append(("path", context.get("path")))
+    if isinstance(http, Mapping):  # what Mangum reads of a v2 event
+        parts += [("path", http.get("path")), ("method", http.get("method"))]
+    for label, value in parts:
+        if not _all_unicode(value):
+            return label
+    return None
+
+
+def _all_unicode(value: Any) -> bool:
+    # A string, a list of them, or a map of names to either: the shapes of an event's text parts.
+    if isinstance(value, str):
+        return _is_unicode(value)
+    if isinstance(value, list):
+        return all(not isinstance(item, str) or _is_unicode(item) for item in value)
+    if isinstance(value, Mapping):
+        for name, item in value.items():
+            if isinstance(name, str) and not _is_unicode(name):
+                return False
+            if isinstance(item, str | list) and not _all_unicode(item):
+                return False
+    return True
 
 
 def _drop_nulls(event: Mapping[str, Any]) -> None:

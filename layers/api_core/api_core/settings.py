@@ -38,6 +38,13 @@ class Stage(StrEnum):
     PROD = "prod"
 
 
+class Auth(StrEnum):
+    """Who checks identity: nobody (`none`), or a Cognito user pool authorizer in front (`cognito`)."""
+
+    NONE = "none"
+    COGNITO = "cognito"
+
+
 class ConfigError(RuntimeError):
     """A setting is missing or invalid. The message starts with the variable's name."""
 
@@ -54,6 +61,8 @@ class Settings:
     cors_allow_headers: tuple[str, ...]
     cors_expose_headers: tuple[str, ...]
     cors_max_age: int
+    auth: Auth = Auth.NONE
+    allow_anonymous_writes: bool = False
 
 
 def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
@@ -70,6 +79,8 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         cors_allow_headers=_csv(environ.get("CORS_ALLOW_HEADERS", ",".join(DEFAULT_ALLOW_HEADERS))),
         cors_expose_headers=_csv(environ.get("CORS_EXPOSE_HEADERS", ",".join(DEFAULT_EXPOSE_HEADERS))),
         cors_max_age=_integer(environ, "CORS_MAX_AGE", DEFAULT_MAX_AGE, 0, MAX_MAX_AGE),
+        auth=_auth(environ),
+        allow_anonymous_writes=_boolean(environ, "ALLOW_ANONYMOUS_WRITES", default=False),
     )
 
 
@@ -83,6 +94,27 @@ def settings() -> Settings:
 def environment_cors_policy() -> CorsPolicy:
     """The environment-driven CORS policy, built and validated once per process (at cold start)."""
     return cors_policy_from_settings(settings())
+
+
+@cache
+def environment_auth() -> Auth:
+    """The environment's AUTH, with the prod rule applied, checked once per process (at cold start)."""
+    return auth_from_settings(settings())
+
+
+def auth_from_settings(config: Settings) -> Auth:
+    """The identity check in force; ConfigError naming AUTH for a prod stage open to anonymous writes.
+
+    CORS binds only browsers: a prod API without an authorizer takes writes from anyone on the internet,
+    so that takes an explicit ALLOW_ANONYMOUS_WRITES=true (the template's AllowAnonymousWrites).
+    """
+    if config.stage is Stage.PROD and config.auth is Auth.NONE and not config.allow_anonymous_writes:
+        raise ConfigError(
+            "AUTH",
+            "'none' (or unset) is refused when STAGE=prod: anyone could write; set AUTH=cognito, "
+            "or ALLOW_ANONYMOUS_WRITES=true to accept that",
+        )
+    return config.auth
 
 
 def required_env(name: str, environ: Mapping[str, str] = os.environ) -> str:
@@ -144,6 +176,15 @@ def _required(environ: Mapping[str, str], name: str) -> str:
     if not value:
         raise ConfigError(name, "is not set")
     return value
+
+
+def _auth(environ: Mapping[str, str]) -> Auth:
+    # Unset means none: the template always sets it, and in prod none is refused by auth_from_settings.
+    text = environ.get("AUTH", "").strip()
+    try:
+        return Auth(text) if text else Auth.NONE
+    except ValueError:
+        raise ConfigError("AUTH", f"expected 'none' or 'cognito', got {text!r}") from None
 
 
 def _origin_list(text: str) -> tuple[str, ...]:
