@@ -1,9 +1,10 @@
 """The smoke suite, green against `make dev` on every commit: run as CI runs it after a deploy, with
 `make smoke STACK=...`, the stack's outputs served by moto and its ApiBaseUrl pointing at make dev.
 
-One make dev for the suite (an allow-list, as prod has); a second, with Auth=cognito, for the 401 check.
-Checks that need API Gateway behaviour this make dev lacks skip with a reason naming the branch that
-adds it (they decide by probing, so they run as soon as make dev has it).
+One make dev for the suite (an allow-list, as prod has); a second with Auth=cognito, where the whole
+suite runs again with a seeded admin's token (`make token`), as against a prod that signs in. Checks that
+need API Gateway behaviour a make dev lacks skip with a reason naming the branch that adds it (they
+decide by probing).
 """
 
 from __future__ import annotations
@@ -140,18 +141,44 @@ def dev_with_cognito(tmp_path_factory) -> Iterator[DevServer]:
     server.stop()
 
 
-def test_a_write_without_a_token_is_401_with_auth_cognito(dev_with_cognito):
+def test_the_suite_passes_against_make_dev_with_auth_cognito_and_an_admins_token(dev_with_cognito):
+    # GIVEN make dev with Auth=cognito, if it enforces the authorizer: an empty body, so that a make dev
+    # without one answers 422 from the function and writes nothing
+    probe = request(
+        f"{dev_with_cognito.url}/api/v1/items",
+        "POST",
+        {"Content-Type": "application/json", "Origin": ORIGIN},
+        b"{}",
+    )
+    if probe.status != 401:
+        pytest.skip(
+            f"make dev here does not enforce Auth=cognito ({probe.status}): w-iddev adds its authorizer"
+        )
+    token = subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "-s",
+            "token",
+            "USER=admin@example.com",
+            f"DEMO_PORT={dev_with_cognito.demo_port}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.strip()
+    # WHEN the whole suite runs with an admin's ID token for its writes, as a deployed prod's would
     result = _make_smoke(
         f"API_URL={dev_with_cognito.url}",
         f"ALLOWED_ORIGINS={ORIGIN}",
         "AUTH=cognito",
-        "ARGS=--target make-dev -rs -k 401",
+        "ARGS=--target make-dev -rs",
+        env={"SMOKE_ID_TOKEN": token},
     )
+    # THEN every check ran and passed: the round trip through the authorizer, the 401 without a token,
+    # API Gateway's 403 with its CORS headers
     assert result.returncode == 0, result.stdout + result.stderr
-    summary = _summary(result)
-    # Passed where make dev enforces the authorizer; skipped, naming the branch, where it does not.
-    if "1 passed" not in summary:
-        assert "1 skipped" in summary, result.stdout
-        assert "does not enforce Auth=cognito (w-iddev adds its authorizer)" in result.stdout
-    # Either way, a write that went through was cleaned up.
+    assert re.fullmatch(r"=+ 8 passed in [\d.]+s =+", _summary(result)), result.stdout
     assert _smoke_items(dev_with_cognito) == []
