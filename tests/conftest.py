@@ -14,15 +14,8 @@ from moto import mock_aws
 from reliability.report import SUMMARY, add_figures
 from support.events import load_event as _load_event
 from support.handlers import DEV_ENV, Handler, load_handler
+from support.sandbox import SANDBOX_ENV, TABLE_NAME
 from support.template import table_properties
-
-TABLE_NAME = "api-test-table"
-SANDBOX_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "POWERTOOLS_LOG_LEVEL": "WARNING",
-}
 
 # Property tests explore the same examples on every run, so a red CI is reproducible on a laptop.
 hypothesis_settings.register_profile("deterministic", derandomize=True, print_blob=True)

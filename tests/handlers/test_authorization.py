@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 from api_core.observability import logger
-from conftest import SANDBOX_ENV, TABLE_NAME
 from support.handlers import ALLOWED_ORIGIN, PROD_COGNITO_ENV, Handler, invoke, load_handler
 from support.identity import (
     ADMIN_SUB,
@@ -31,6 +30,7 @@ from support.identity import (
     event_name,
 )
 from support.paths import FUNCTIONS_DIR
+from support.sandbox import SANDBOX_ENV, TABLE_NAME
 
 ITEMS = "/api/v1/items"
 USERS = "/api/v1/users"

@@ -20,3 +20,10 @@ def test_ruff_format_is_applied():
         [RUFF, "format", "--check", "."], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_two_test_files_share_a_name():
+    # Test folders are not packages: pytest imports each file by its base name, so a second file of the
+    # same name fails collection ("import file mismatch") on whichever worker meets both.
+    names = [path.name for path in (ROOT / "tests").rglob("test_*.py")]
+    assert sorted({name for name in names if names.count(name) > 1}) == []
