@@ -151,3 +151,39 @@ $(BENCH_PEERS): layers/api_core/requirements.txt | $(UV) python
 	rm -rf $(LOCAL)/bench-peers
 	$(UV) pip install --quiet --no-config --compile-bytecode --python python$(PYTHON_VERSION) --target $(LOCAL)/bench-peers -r $<
 	touch $@
+
+# --- continuous delivery (issue 15): .github/workflows, ci/bootstrap.yaml, tests/smoke -----------------
+# The workflows call these targets, so that CI runs what a user runs (tests/delivery checks it).
+.PHONY: smoke bootstrap-ci deploy-built delete-stack
+
+# STACK names a deployed stack; API_URL a base URL (ALLOWED_ORIGINS and AUTH then describe the API).
+smoke: deps  ## Smoke-test a running API over HTTP: make smoke API_URL=<base URL> or make smoke STACK=<stack name>
+	@$(UV) run --locked python tools/smoke.py $(if $(API_URL),--api-url '$(API_URL)') $(if $(STACK),--stack '$(STACK)') \
+	  $(if $(ALLOWED_ORIGINS),--allowed-origins '$(ALLOWED_ORIGINS)') $(if $(AUTH),--auth '$(AUTH)') $(ARGS)
+
+# The repository whose workflows may deploy: from the `origin` remote unless given.
+GITHUB_REPOSITORY ?= $(shell git remote get-url origin 2>/dev/null | sed -nE 's#^(https://github\.com/|git@github\.com:)([^/]+/[^/]+)$$#\2#p' | sed 's/\.git$$//')
+
+bootstrap-ci: sam-cli  ## Once per AWS account and region: GitHub OIDC provider, deploy roles, artifact bucket (AWS credentials)
+	@[[ "$(GITHUB_REPOSITORY)" =~ ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$$ ]] || { echo "make bootstrap-ci needs the GitHub" \
+	  "repository whose workflows may deploy: make bootstrap-ci GITHUB_REPOSITORY=owner/name" >&2; exit 2; }
+	$(SAM) deploy --template-file ci/bootstrap.yaml --parameter-overrides GitHubRepository=$(GITHUB_REPOSITORY) \
+	  $(if $(OIDC_PROVIDER_ARN),ExistingOidcProviderArn=$(OIDC_PROVIDER_ARN)) $(ARGS)
+
+# CI builds once (make build) and deploys that build to each stage, without a prompt: a GitHub
+# environment's reviewers approve prod instead of SAM's change-set prompt. SAM_ARTIFACT_BUCKET is the
+# bootstrap stack's bucket, where each stack's artifacts go under its name (the prefix its role may write).
+CONFIG_ENV ?= default
+STACK_NAME = $(or $(STACK),$(shell sed -n '/^\[$(CONFIG_ENV)\.global\.parameters\]/,/^\[/s/^stack_name = "\(.*\)"$$/\1/p' samconfig.toml))
+
+deploy-built: sam-cli $(if $(filter prod,$(CONFIG_ENV)),check-prod-origins)  ## sam deploy of make build's output, no prompt (CI): CONFIG_ENV=default|prod, STACK=, ARGS=
+	@test -f .aws-sam/build/template.yaml || { echo "make deploy-built deploys what make build left in .aws-sam:" \
+	  "run make build first" >&2; exit 2; }
+	$(SAM) deploy --config-env $(CONFIG_ENV) --no-confirm-changeset --stack-name $(STACK_NAME) \
+	  $(if $(SAM_ARTIFACT_BUCKET),--no-resolve-s3 --s3-bucket $(SAM_ARTIFACT_BUCKET) --s3-prefix $(STACK_NAME)) \
+	  $(if $(PARAMETER_OVERRIDES),--parameter-overrides '$(PARAMETER_OVERRIDES)') $(ARGS)
+
+delete-stack: sam-cli  ## Delete a stack and its artifacts without a prompt (CI's preview stacks): make delete-stack STACK=<name>
+	@test -n "$(STACK)" || { echo "make delete-stack needs STACK=<stack name>" >&2; exit 2; }
+	$(SAM) delete --stack-name $(STACK) --no-prompts \
+	  $(if $(SAM_ARTIFACT_BUCKET),--s3-bucket $(SAM_ARTIFACT_BUCKET) --s3-prefix $(STACK))
