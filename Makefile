@@ -53,9 +53,14 @@ check: deps  ## The inner loop: ruff (lint and format), then the unit and handle
 lint: deps  ## ruff over the project
 	$(UV) run --locked ruff check .
 
+# The Lambda runtime provides boto3's botocore (and what botocore needs): the X-Ray SDK depends on it, but
+# the layer must not ship a second copy.
+RUNTIME_PROVIDED := botocore python-dateutil six urllib3
+
 lock: $(UV)  ## Re-lock after editing pyproject.toml, and re-export the layer's requirements
 	$(UV) lock
-	$(UV) export --locked --no-dev --no-hashes --no-emit-project --no-header -o layers/api_core/requirements.txt
+	$(UV) export --locked --no-dev --no-hashes --no-emit-project --no-header \
+	  $(addprefix --no-emit-package ,$(RUNTIME_PROVIDED)) -o layers/api_core/requirements.txt
 
 build: sam-cli python  ## sam build (needs python3.13 on PATH, no Docker)
 	$(SAM) build
@@ -85,7 +90,7 @@ $(SAM): $(UV)
 
 $(LAYER_PACKAGES): layers/api_core/requirements.txt | $(UV) python
 	rm -rf $(LOCAL)/layer-packages
-	$(UV) pip install --quiet --python python$(PYTHON_VERSION) --target $(LOCAL)/layer-packages -r $<
+	$(UV) pip install --quiet --no-deps --python python$(PYTHON_VERSION) --target $(LOCAL)/layer-packages -r $<
 	touch $@
 
 $(LAMBDA_RUNTIME): pyproject.toml | $(UV) python
@@ -145,5 +150,5 @@ test: build $(BENCH_PEERS)
 
 $(BENCH_PEERS): layers/api_core/requirements.txt | $(UV) python
 	rm -rf $(LOCAL)/bench-peers
-	$(UV) pip install --quiet --no-config --compile-bytecode --python python$(PYTHON_VERSION) --target $(LOCAL)/bench-peers -r $<
+	$(UV) pip install --quiet --no-config --no-deps --compile-bytecode --python python$(PYTHON_VERSION) --target $(LOCAL)/bench-peers -r $<
 	touch $@
