@@ -80,8 +80,10 @@ $(UV):
 	python3 -m venv $(TOOLS)/uv
 	$(TOOLS)/uv/bin/pip install --quiet uv==$(UV_VERSION)
 
+# Bytecode written once here: this machine's tools and tests start many fresh interpreters, and without it
+# each compiles what it imports again (cfn-lint's sympy alone takes seconds).
 $(VENV_STAMP): $(UV) uv.lock pyproject.toml
-	$(UV) sync --locked --python python$(PYTHON_VERSION)
+	$(UV) sync --locked --compile-bytecode --python python$(PYTHON_VERSION)
 	touch $@
 
 sam-cli: $(SAM)
