@@ -154,3 +154,9 @@ $(BENCH_PEERS): layers/api_core/requirements.txt | $(UV) python
 	rm -rf $(LOCAL)/bench-peers
 	$(UV) pip install --quiet --no-config --no-deps --compile-bytecode --python python$(PYTHON_VERSION) --target $(LOCAL)/bench-peers -r $<
 	touch $@
+
+# --- the API document (issue 16): make openapi --------------------------------------------------------
+.PHONY: openapi
+
+openapi: deps  ## Write docs/openapi.json: every function's routes in one OpenAPI 3.1 document (a test checks it)
+	$(UV) run --locked python -m tools.openapi
