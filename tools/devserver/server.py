@@ -3,7 +3,8 @@
 What is SAM's own code: reading template.yaml (Globals, parameters, env.json overrides), routing, and
 turning each HTTP request into the REST (v1) event API Gateway would send, then the Lambda result back
 into HTTP. What is ours: `runtime.WorkerRuntime` (functions in warm worker processes instead of
-containers), moto for DynamoDB, the demo page, and one log line per request.
+containers), moto for DynamoDB, the demo page and the API's docs (/docs) on another origin, and one log
+line per request.
 Private SAM CLI API: SAM CLI's version is pinned in the Makefile, and tests/devserver covers the seam.
 """
 
@@ -17,7 +18,7 @@ import sys
 import threading
 import time
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from samcli.lib.providers.sam_function_provider import SamFunctionProvider
 from samcli.lib.providers.sam_stack_provider import SamLocalStackProvider
 from samcli.local.apigw.local_apigw_service import LocalApigwService
 
+from tools.devserver.docs import ApiDocs, DemoHandler
 from tools.devserver.dynamodb import LocalDynamoDB
 from tools.devserver.ports import port_is_free
 from tools.devserver.runtime import HandlerImportError, WorkerRuntime
@@ -153,7 +155,9 @@ class DevServer:
             print(f"Seeded {count} sample items")
 
     def _start_demo(self) -> None:
-        handler = partial(_QuietStaticHandler, directory=str(DEMO_DIR))
+        api_url = f"http://{self.args.host}:{self.args.port}"
+        docs = ApiDocs.from_venv(ROOT / ".venv" / "bin" / "python", ROOT / "docs" / "openapi.json", api_url)
+        handler = partial(DemoHandler, directory=str(DEMO_DIR), docs=docs)
         self.demo = ThreadingHTTPServer(("127.0.0.1", self.args.demo_port), handler)
         threading.Thread(target=self.demo.serve_forever, daemon=True).start()
 
@@ -172,6 +176,7 @@ class DevServer:
             print(f"  {methods:<8} {api_url}{route.path:<45} -> {route.function_name}")
         print(f"\nAPI   {api_url}")
         print(f"Demo  {demo_url}  (another origin: the calls are cross-origin)")
+        print(f"Docs  http://localhost:{self.args.demo_port}/docs  (Swagger UI for docs/openapi.json)")
         print("Ctrl-C stops everything.\n")
         sys.stdout.flush()
 
@@ -229,11 +234,6 @@ def _log_requests(service: LocalApigwService) -> None:
         path = request.full_path.rstrip("?")
         print(f"{request.method:<7} {path:<50} {response.status_code} {took:7.1f} ms  {function}", flush=True)
         return response
-
-
-class _QuietStaticHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 def ensure_port_free(host: str, port: int) -> None:
