@@ -57,9 +57,14 @@ check: deps  ## The inner loop: ruff (lint and format), then the unit and handle
 lint: deps  ## ruff over the project
 	$(UV) run --locked ruff check .
 
+# The Lambda runtime provides boto3's botocore (and what botocore needs): the X-Ray SDK depends on it, but
+# the layer must not ship a second copy.
+RUNTIME_PROVIDED := botocore python-dateutil six urllib3
+
 lock: $(UV)  ## Re-lock after editing pyproject.toml, and re-export the layer's requirements
 	$(UV) lock
-	$(UV) export --locked --no-dev --no-hashes --no-emit-project --no-header -o layers/api_core/requirements.txt
+	$(UV) export --locked --no-dev --no-hashes --no-emit-project --no-header \
+	  $(addprefix --no-emit-package ,$(RUNTIME_PROVIDED)) -o layers/api_core/requirements.txt
 
 build: sam-cli python  ## sam build (needs python3.13 on PATH, no Docker)
 	$(SAM) build
@@ -79,8 +84,10 @@ $(UV):
 	python3 -m venv $(TOOLS)/uv
 	$(TOOLS)/uv/bin/pip install --quiet uv==$(UV_VERSION)
 
+# Bytecode written once here: this machine's tools and tests start many fresh interpreters, and without it
+# each compiles what it imports again (cfn-lint's sympy alone takes seconds).
 $(VENV_STAMP): $(UV) uv.lock pyproject.toml
-	$(UV) sync --locked --python python$(PYTHON_VERSION)
+	$(UV) sync --locked --compile-bytecode --python python$(PYTHON_VERSION)
 	touch $@
 
 sam-cli: $(SAM)
@@ -89,7 +96,7 @@ $(SAM): $(UV)
 
 $(LAYER_PACKAGES): layers/api_core/requirements.txt | $(UV) python
 	rm -rf $(LOCAL)/layer-packages
-	$(UV) pip install --quiet --python python$(PYTHON_VERSION) --target $(LOCAL)/layer-packages -r $<
+	$(UV) pip install --quiet --no-deps --python python$(PYTHON_VERSION) --target $(LOCAL)/layer-packages -r $<
 	touch $@
 
 $(LAMBDA_RUNTIME): pyproject.toml | $(UV) python
@@ -149,7 +156,7 @@ test: build $(BENCH_PEERS)
 
 $(BENCH_PEERS): layers/api_core/requirements.txt | $(UV) python
 	rm -rf $(LOCAL)/bench-peers
-	$(UV) pip install --quiet --no-config --compile-bytecode --python python$(PYTHON_VERSION) --target $(LOCAL)/bench-peers -r $<
+	$(UV) pip install --quiet --no-config --no-deps --compile-bytecode --python python$(PYTHON_VERSION) --target $(LOCAL)/bench-peers -r $<
 	touch $@
 
 # --- continuous delivery (issue 15): .github/workflows, ci/bootstrap.yaml, tests/smoke -----------------
@@ -187,3 +194,9 @@ delete-stack: sam-cli  ## Delete a stack and its artifacts without a prompt (CI'
 	@test -n "$(STACK)" || { echo "make delete-stack needs STACK=<stack name>" >&2; exit 2; }
 	$(SAM) delete --stack-name $(STACK) --no-prompts \
 	  $(if $(SAM_ARTIFACT_BUCKET),--s3-bucket $(SAM_ARTIFACT_BUCKET) --s3-prefix $(STACK))
+
+# --- the API document (issue 16): make openapi --------------------------------------------------------
+.PHONY: openapi
+
+openapi: deps  ## Write docs/openapi.json: every function's routes in one OpenAPI 3.1 document (a test checks it)
+	$(UV) run --locked python -m tools.openapi
