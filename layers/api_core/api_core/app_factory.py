@@ -45,7 +45,18 @@ def create_app(*, title: str, version: str = "1.0.0") -> FastAPI:
     # Starlette runs this handler from ServerErrorMiddleware, then re-raises so Mangum logs the error;
     # the client only ever sees this body.
     app.add_exception_handler(Exception, _on_unhandled)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    # FastAPI's own document, plus what it cannot see: the list parameters ListParams reads itself.
+    if app.openapi_schema is None:
+        from api_core.lists import document_list_parameters  # noqa: PLC0415 - only when documenting
+
+        document = FastAPI.openapi(app)
+        document_list_parameters(app, document)
+    return app.openapi_schema
 
 
 def problem_response(

@@ -12,10 +12,15 @@ side: parameters FastAPI validates and documents, and the `Link` and `X-Total-Co
 
 from __future__ import annotations
 
+import copy
+from functools import cache
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request, Response
-from pydantic import BaseModel, Field
+from fastapi import Depends, FastAPI, Query, Request, Response
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field, ValidationError
 
 from api_core.pagination import (
     MAX_PER_PAGE,
@@ -46,9 +51,17 @@ class ListQuery(BaseModel):
 
 
 # `async def` although nothing awaits: FastAPI would run a plain `def` dependency in its thread pool, one
-# hop per request (docs/PERFORMANCE.md). One model rather than five `Query()` parameters: FastAPI then
-# validates the query string in one pydantic call instead of one per parameter.
-async def _list_params(query: Annotated[ListQuery, Query()]) -> ListRequest:
+# hop per request (docs/PERFORMANCE.md). The query string is read here, with one pydantic validation of
+# `ListQuery`, rather than by FastAPI's parameter machinery, which costs several times as much per request;
+# `document_list_parameters` declares the same parameters in the OpenAPI document, and a bad value is the
+# same RequestValidationError (422, `query.<name>`) FastAPI would raise.
+async def _list_params(request: Request) -> ListRequest:
+    try:
+        # A repeated parameter counts with its last value, as FastAPI reads a query model.
+        query = ListQuery.model_validate(dict(request.query_params))
+    except ValidationError as error:
+        errors = error.errors(include_url=False)
+        raise RequestValidationError([{**e, "loc": ("query", *e["loc"])} for e in errors]) from None
     return list_request(
         page=query.page, per_page=query.per_page, limit=query.limit, cursor=query.cursor, search=query.search
     )
@@ -56,6 +69,62 @@ async def _list_params(query: Annotated[ListQuery, Query()]) -> ListRequest:
 
 ListParams = Annotated[ListRequest, Depends(_list_params)]
 """A route parameter for `?page&per_page&search` or `?limit&cursor&search`; out-of-range values are 422."""
+
+
+def document_list_parameters(app: FastAPI, document: dict[str, Any]) -> None:
+    """Declare the list query parameters, in `document` (the app's OpenAPI document), on every operation
+    that takes `ListParams`: FastAPI cannot see them, since `ListParams` reads the query string itself.
+    `create_app` calls it whenever the app's document is built."""
+    for route in app.routes:
+        if isinstance(route, APIRoute) and _takes_list_params(route.dependant):
+            for method in route.methods:
+                operations = document["paths"][route.path_format]
+                operations[method.lower()] = _with_list_parameters(operations[method.lower()])
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            for name, schema in _query_model_document()["components"]["schemas"].items():
+                schemas.setdefault(name, copy.deepcopy(schema))
+
+
+def _with_list_parameters(operation: dict[str, Any]) -> dict[str, Any]:
+    # Where FastAPI would have put them: after the path parameters, before header and cookie ones; and
+    # `parameters` itself where FastAPI places it, before the request body and the responses.
+    parameters = operation.get("parameters", [])
+    cut = sum(1 for parameter in parameters if parameter["in"] in ("path", "query"))
+    listed = [*parameters[:cut], *copy.deepcopy(_query_model_parameters()), *parameters[cut:]]
+    rebuilt: dict[str, Any] = {}
+    for key, value in operation.items():
+        if key in ("requestBody", "responses") and "parameters" not in rebuilt:
+            rebuilt["parameters"] = listed
+        if key != "parameters":
+            rebuilt[key] = value
+    rebuilt.setdefault("parameters", listed)
+    responses = rebuilt.setdefault("responses", {})
+    responses.setdefault("422", copy.deepcopy(_query_model_operation()["responses"]["422"]))
+    return rebuilt
+
+
+def _takes_list_params(dependant: Dependant) -> bool:
+    return any(dep.call is _list_params or _takes_list_params(dep) for dep in dependant.dependencies)
+
+
+@cache
+def _query_model_document() -> dict[str, Any]:
+    # The parameters exactly as FastAPI documents a `ListQuery` query model, from a one-route app.
+    probe = FastAPI()
+
+    @probe.get("/")
+    async def probe_route(query: Annotated[ListQuery, Query()]) -> None:
+        del query
+
+    return probe.openapi()
+
+
+def _query_model_operation() -> dict[str, Any]:
+    return _query_model_document()["paths"]["/"]["get"]
+
+
+def _query_model_parameters() -> list[dict[str, Any]]:
+    return _query_model_operation()["parameters"]
 
 
 def list_response[T](
