@@ -36,7 +36,7 @@ def delete_item(item_id: str, expected: ExpectedVersions = ANY_VERSION) -> None:
 
 
 def list_items(request: ListRequest) -> Listing[Item]:
-    return get_repository().list_items(request).map(_item)
+    return get_repository().list_items(request).validated(Item)
 
 
 def _item(record: Record) -> Item:

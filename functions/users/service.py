@@ -47,7 +47,7 @@ def delete_user(user_id: str, expected: ExpectedVersions = ANY_VERSION) -> None:
 
 
 def list_users(request: ListRequest) -> Listing[User]:
-    return get_repository().list_users(request).map(_user)
+    return get_repository().list_users(request).validated(User)
 
 
 # -- orders ---------------------------------------------------------------------------------------------
@@ -86,7 +86,7 @@ def delete_order(user_id: str, order_id: str, expected: ExpectedVersions = ANY_V
 
 
 def list_orders(user_id: str, request: ListRequest) -> Listing[Order]:
-    return get_repository().list_orders(user_id, request).map(_order)
+    return get_repository().list_orders(user_id, request).validated(Order)
 
 
 def _user(record: Record) -> User:

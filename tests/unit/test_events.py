@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from api_core.events import event_header, read_request
+from api_core.events import event_header, event_header_values, read_request
+from hypothesis import given
+from hypothesis import strategies as st
 from support.paths import EVENTS_DIR
 
 EVENT_FILES = sorted(EVENTS_DIR.glob("*.json"))
@@ -119,3 +121,46 @@ def test_a_cloudfront_event_reads_every_header_once_lowercased():
     expected = {name.lower(): (value,) for name, value in event["headers"].items()}
     assert len(expected) == 29
     assert dict(read_request(event).headers) == expected
+
+
+def reference_v1_headers(single, multi):
+    """The documented reading of v1 header maps, written plainly: every value of multiValueHeaders, then
+    each value of `headers` that its name's multiValueHeaders values lack; names lowercased; text only."""
+    from_multi: dict[str, list[str]] = {}
+    for name, values in (multi if isinstance(multi, dict) else {}).items():
+        if isinstance(values, list):
+            from_multi.setdefault(str(name).lower(), []).extend(v for v in values if isinstance(v, str))
+    merged = {name: list(values) for name, values in from_multi.items()}
+    for name, value in (single if isinstance(single, dict) else {}).items():
+        if isinstance(value, str):
+            header = str(name).lower()
+            merged.setdefault(header, [])
+            if value not in from_multi.get(header, []):
+                merged[header].append(value)
+    return {name: tuple(values) for name, values in merged.items()}
+
+
+_NAMES = st.sampled_from(["Origin", "origin", "ORIGIN", "Host", "host", "X-\u0394", "a\nb", "Via"])
+_VALUE = st.sampled_from(["https://a.example", "https://b.example", "", "h.example"])
+_ODD = st.sampled_from([None, 3, ["x", None]])
+
+
+@given(
+    single=st.none() | st.dictionaries(_NAMES, _VALUE | _ODD, max_size=5),
+    multi=st.none() | st.dictionaries(_NAMES, st.lists(_VALUE, max_size=3) | _VALUE | _ODD, max_size=5),
+    agreeing=st.booleans(),
+)
+def test_v1_headers_read_as_documented_whatever_the_shape(single, multi, agreeing):
+    if agreeing and isinstance(single, dict):  # API Gateway's usual shape, which has its own fast path
+        multi = {name: [value] if isinstance(value, str) else value for name, value in single.items()}
+    event = {
+        "httpMethod": "GET",
+        "path": "/",
+        "requestContext": {},
+        "headers": single,
+        "multiValueHeaders": multi,
+    }
+    expected = reference_v1_headers(single, multi)
+    assert dict(read_request(event).headers) == expected
+    for name in ("origin", "host", "x-\u03b4", "a\nb", "via", "absent"):
+        assert event_header_values(event, name) == expected.get(name, ()), name

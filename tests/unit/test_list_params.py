@@ -7,6 +7,7 @@ import json
 from typing import Annotated
 
 import pytest
+from api_core import settings
 from api_core.app_factory import create_app
 from api_core.lambda_handler import create_handler
 from api_core.lists import ListParams, ListQuery
@@ -22,6 +23,9 @@ ROUTE = "/api/v1/items"
 def _settings(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in DEV_ENV.items():
         monkeypatch.setenv(name, value)
+    # The settings are read once per process, as on Lambda: another test may have read others.
+    for cached in (settings.settings, settings.environment_cors_policy, settings.environment_auth):
+        cached.cache_clear()
 
 
 def apps():

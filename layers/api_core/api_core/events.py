@@ -84,7 +84,33 @@ def event_header_values(event: Mapping[str, Any], name: str) -> tuple[str, ...]:
         if not isinstance(single, dict):
             return ()
         return tuple(v for k, v in single.items() if str(k).lower() == name and isinstance(v, str))
-    return _v1_headers(event.get("headers"), event.get("multiValueHeaders"), only=name).get(name, ())
+    single, multi = event.get("headers"), event.get("multiValueHeaders")
+    from_multi, from_single = _named(multi, name, list), _named(single, name, str)
+    if from_multi is None or from_single is None:  # a shape the whole-map reading must decide
+        return _v1_headers(single, multi, only=name).get(name, ())
+    known = [value for values in from_multi for value in values if isinstance(value, str)]
+    return (*known, *(value for value in from_single if value not in known))
+
+
+def _named(mapping: Any, name: str, kind: type) -> list[Any] | None:
+    # The values of type `kind` under `name` (lowercase) in one header map, found by lowercasing all
+    # names in one operation, as `_lowercase_names` would find them. None for names that are not ASCII
+    # text, or that hold a line break: the general reading decides those.
+    if not isinstance(mapping, dict):
+        return []
+    try:
+        joined = "\n".join(mapping)
+    except TypeError:
+        return None
+    lowered = joined.lower().split("\n") if mapping else []
+    if not joined.isascii() or len(lowered) != len(mapping):
+        return None
+    found: list[Any] = []
+    if name in lowered:
+        for key, lower in zip(mapping, lowered, strict=True):
+            if lower == name and isinstance(mapping[key], kind):
+                found.append(mapping[key])
+    return found
 
 
 def with_method(event: Mapping[str, Any], method: str) -> dict[str, Any]:

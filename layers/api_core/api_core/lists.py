@@ -7,7 +7,8 @@
         return list_response(request, response, service.list_things(query), Thing)
 
 The styles, cursors and bodies themselves are `api_core.pagination`'s (pure); this module is their HTTP
-side: parameters FastAPI validates and documents, and the `Link` and `X-Total-Count` headers.
+side: the query parameters (read here, documented in the OpenAPI document as FastAPI would), and the
+response, serialized once, with its `Link` and `X-Total-Count` headers.
 """
 
 from __future__ import annotations
@@ -24,10 +25,8 @@ from pydantic import BaseModel, Field, ValidationError
 
 from api_core.pagination import (
     MAX_PER_PAGE,
-    CursorBody,
     Listing,
     ListRequest,
-    PageBody,
     link_header,
     list_request,
     listing_body,
@@ -127,15 +126,18 @@ def _query_model_parameters() -> list[dict[str, Any]]:
     return _query_model_operation()["parameters"]
 
 
-def list_response[T](
-    request: Request, response: Response, listing: Listing[T], model: Any = Any
-) -> PageBody[T] | CursorBody[T]:
-    """The body for a listing, and its `Link` (RFC 8288) and `X-Total-Count` headers on `response`.
+def list_response[T](request: Request, response: Response, listing: Listing[T], model: Any = Any) -> Any:
+    """The listing as a JSON response, with its `Link` (RFC 8288) and `X-Total-Count` headers.
 
-    `model` is the items' model (`Item`), so that the body is built once, already typed.
+    `model` is the items' model (`Item`). The body is serialized here, once, by pydantic: FastAPI skips
+    its own validation and serialization of a returned `Response`, and the route's return annotation
+    (`PageBody[Item] | CursorBody[Item]`) still gives the OpenAPI document its response schema. Headers
+    set on `response` by the route or its dependencies are kept.
     """
-    links = listing_links(listing, current_url_builder(request))
-    response.headers["Link"] = link_header(links)
+    body = listing_body(listing, model)
+    answer = Response(body.__pydantic_serializer__.to_json(body), media_type="application/json")
+    answer.raw_headers.extend(response.raw_headers)
+    answer.headers["Link"] = link_header(listing_links(listing, current_url_builder(request)))
     if listing.total is not None:
-        response.headers["X-Total-Count"] = str(listing.total)
-    return listing_body(listing, model)
+        answer.headers["X-Total-Count"] = str(listing.total)
+    return answer

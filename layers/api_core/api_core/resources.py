@@ -79,15 +79,25 @@ def current_url_builder(request: Request) -> UrlBuilder:
     The base URL and the encoded parameters are worked out once, however many links are built from them.
     """
     url = url_for_path(request, request.url.path)
-    params = [(name, urlencode([(name, value)])) for name, value in request.query_params.multi_items()]
+    params = [(name, _query_pair(name, value)) for name, value in request.query_params.multi_items()]
 
     def build(replace: Mapping[str, str | None]) -> str:
         kept = [encoded for name, encoded in params if name not in replace]
-        added = [urlencode([(name, value)]) for name, value in replace.items() if value is not None]
+        added = [_query_pair(name, value) for name, value in replace.items() if value is not None]
         query = "&".join(kept + added)
         return f"{url}?{query}" if query else url
 
     return build
+
+
+# What urlencode leaves as it is (quote_plus's unreserved characters): page numbers, sizes, cursors.
+_AS_IS = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def _query_pair(name: str, value: str) -> str:
+    if _AS_IS.fullmatch(name) and _AS_IS.fullmatch(value):
+        return f"{name}={value}"
+    return urlencode([(name, value)])
 
 
 def member_url(request: Request, member_id: str) -> str:
