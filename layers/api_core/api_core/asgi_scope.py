@@ -69,4 +69,14 @@ def _with_placeholder_host(event: Mapping[str, Any]) -> dict[str, Any]:
 def _without_host(headers: Any) -> dict[str, Any]:
     if not isinstance(headers, dict):
         return {}
-    return {name: value for name, value in headers.items() if str(name).lower() != "host"}
+    try:  # the usual event: names are text, and "host" is found by lowercasing them all at once
+        lowered = "\n".join(headers).lower().split("\n")
+    except TypeError:
+        lowered = []
+    if len(lowered) != len(headers):
+        return {name: value for name, value in headers.items() if str(name).lower() != "host"}
+    copy = dict(headers)
+    if "host" in lowered:
+        for name in [name for name, lower in zip(headers, lowered, strict=True) if lower == "host"]:
+            del copy[name]
+    return copy

@@ -198,7 +198,7 @@ def _drop_nulls(event: Mapping[str, Any]) -> None:
     # crash Mangum's header encoding, so it is dropped here, in place, before Mangum reads the event.
     for key in ("headers", "multiValueHeaders", "queryStringParameters", "multiValueQueryStringParameters"):
         mapping = event.get(key)
-        if not isinstance(mapping, dict):
+        if not isinstance(mapping, dict) or _all_text(mapping):
             continue
         for name in list(mapping):
             value = mapping[name]
@@ -206,6 +206,20 @@ def _drop_nulls(event: Mapping[str, Any]) -> None:
                 mapping[name] = [v for v in value if isinstance(v, str)]
             elif not isinstance(value, str):
                 del mapping[name]
+
+
+def _all_text(mapping: dict[Any, Any]) -> bool:
+    # Every value text or a list of text, the usual event, known without a loop per entry: nothing to drop.
+    kinds = set(map(type, mapping.values()))
+    if kinds <= {str}:
+        return True
+    if kinds <= {str, list}:
+        try:
+            "".join(chain.from_iterable(mapping.values()))  # TypeError for any item that is not text
+        except TypeError:
+            return False
+        return True
+    return False
 
 
 def _too_deep(text: str) -> bool:
