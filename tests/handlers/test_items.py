@@ -490,3 +490,26 @@ def test_search_pages_count_and_slice_the_matches_only(items, load_event):
     # THEN it holds the 3rd and 4th matches, and the totals count matches, not items
     assert [i["id"] for i in result.json()["items"]] == lamps[2:4]
     assert result.json()["pagination"] == {"page": 2, "per_page": 2, "total": 5, "total_pages": 3}
+
+
+def test_a_cursor_page_reads_no_counter_and_sends_no_total(items, load_event):
+    # GIVEN three items, and the DynamoDB calls of the next request recorded
+    for name in ("a", "b", "c"):
+        create(items, load_event, name)
+    import repository
+
+    calls: list[str] = []
+    client = repository.get_repository().db.client
+    client.meta.events.register("before-call.dynamodb", lambda model, **_: calls.append(model.name))
+    # WHEN a cursor-style page is listed
+    result = invoke(items, load_event("items-get-list-cursor", query={"limit": "2"}))
+    # THEN it is one Query, with no GetItem of the counter, and no X-Total-Count
+    assert result.status == 200
+    assert len(result.json()["items"]) == 2
+    assert calls == ["Query"]
+    assert "x-total-count" not in result.headers
+    # while a page-number request still counts (one GetItem of the counter)
+    calls.clear()
+    page = invoke(items, load_event("items-get-list", query={"per_page": "2"}))
+    assert page.headers["x-total-count"] == "3"
+    assert calls.count("GetItem") == 1

@@ -12,15 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
 from pydantic import BaseModel
 
 from api_core.aws_faults import guard_client
@@ -42,8 +33,8 @@ class Idempotency:
         item = creates.run(key, data, Item, lambda: _item(get_repository().create(data)))
 
     `scope` keeps the keys of different operations apart. Without a key, `run` just calls `create`.
-    The Powertools store and its DynamoDB client are built by the first request that sends a key, so a
-    cold start that serves anything else does not pay for them.
+    Powertools' idempotency utility is imported, and its store and DynamoDB client built, by the first
+    request that sends a key, so a cold start that serves anything else does not pay for them.
     """
 
     def __init__(
@@ -51,15 +42,24 @@ class Idempotency:
     ) -> None:
         self._scope = scope
         self._db = db
-        self._config = IdempotencyConfig(
-            event_key_jmespath="key",
-            payload_validation_jmespath="payload",
-            expires_after_seconds=expires_after_seconds,
-        )
+        self._expires_after_seconds = expires_after_seconds
+        self._config: Any = None  # Powertools' IdempotencyConfig, built with the store
         self._idempotent_call: Callable[..., dict[str, Any]] | None = None
 
     def _call(self) -> Callable[..., dict[str, Any]]:
         if self._idempotent_call is None:
+            # Imported here: the utility imports boto3's resource layer and more (docs/PERFORMANCE.md).
+            from aws_lambda_powertools.utilities.idempotency import (  # noqa: PLC0415
+                DynamoDBPersistenceLayer,
+                IdempotencyConfig,
+                idempotent_function,
+            )
+
+            self._config = IdempotencyConfig(
+                event_key_jmespath="key",
+                payload_validation_jmespath="payload",
+                expires_after_seconds=self._expires_after_seconds,
+            )
             store = DynamoDBPersistenceLayer(
                 table_name=self._db.table_name,
                 key_attr="PK",
@@ -97,6 +97,12 @@ class Idempotency:
         """
         if key is None:
             return create()
+        from aws_lambda_powertools.utilities.idempotency.exceptions import (  # noqa: PLC0415
+            IdempotencyAlreadyInProgressError,
+            IdempotencyValidationError,
+        )
+
+        call = self._call()
         if key.lambda_context is not None:
             self._config.register_lambda_context(key.lambda_context)
         created: list[dict[str, Any]] = []  # what `create` made now; empty when the result was stored
@@ -106,7 +112,7 @@ class Idempotency:
             return created[0]
 
         try:
-            result = self._call()(
+            result = call(
                 request={"key": [within, key.value], "payload": body.model_dump(mode="json")},
                 action=action,
             )

@@ -155,7 +155,9 @@ def _cursor_page(db: Database, collection: Collection, request: CursorRequest) -
             next_position = collection.id_of(last)
             break
         start = last
-    total = db.count(collection) if request.search is None else None
+    # No `total` for a cursor page: reading the counter would double the requests of every page, and
+    # make the one counter item of a collection its hottest key (docs/ARCHITECTURE.md).
+    total = None
     cursor = None
     if next_position is not None:
         cursor = encode_cursor(collection.name, request.search, next_position)
