@@ -7,6 +7,9 @@ collection with separate GET and POST routes would advertise just one of them; t
 HEAD is served wherever GET is (RFC 9110 9.3.2), although FastAPI's routes declare only GET: the table
 adds it, so that Allow and Access-Control-Allow-Methods name it, and the entry point runs a HEAD as that
 GET. The manifests and the OpenAPI document keep the app's own methods.
+
+The table also carries each route's CORS tier (`api_core.cors.tiers`), so that the entry point picks a
+request's policy from the manifest too, before the app is imported.
 """
 
 from __future__ import annotations
@@ -14,34 +17,51 @@ from __future__ import annotations
 import json
 import os
 import re
+from dataclasses import dataclass
 from typing import Any
+
+from api_core.cors.tiers import Tier, assign_tiers
+
+
+@dataclass(frozen=True, slots=True)
+class RouteMatch:
+    """What the table knows of a path that a route matches: its methods, and its CORS tier's name (None:
+    the function's own policy)."""
+
+    methods: frozenset[str]
+    tier: str | None
 
 
 class RouteTable:
-    def __init__(self, routes: list[tuple[re.Pattern[str], frozenset[str]]]) -> None:
+    def __init__(
+        self, routes: list[tuple[re.Pattern[str], frozenset[str], str | None]], tiers: tuple[Tier, ...] = ()
+    ) -> None:
         self._routes = [
-            (regex, (methods | {"HEAD"}) if "GET" in methods else methods) for regex, methods in routes
+            (regex, (methods | {"HEAD"}) if "GET" in methods else methods, tier)
+            for regex, methods, tier in routes
         ]
+        self.tiers = tiers  # the app's prefix and route tiers, as declared (api_core.cors.tiers)
 
     @classmethod
     def from_app(cls, app: Any) -> RouteTable:
-        """Collect (path regex, methods) from every HTTP route of a Starlette/FastAPI app."""
-        entries = [
-            (route.path_regex, frozenset(route.methods))
-            for route in app.routes
-            if getattr(route, "methods", None) and getattr(route, "path_regex", None)
-        ]
-        return cls(entries)
+        """Collect (path regex, methods, tier) from every HTTP route of a Starlette/FastAPI app."""
+        return cls.from_data(manifest(app))
+
+    def lookup(self, path: str) -> RouteMatch | None:
+        """The methods served at `path` and the tier of the first route that matches it (the one Starlette
+        would try first); None when no route matches it."""
+        served: set[str] = set()
+        match: RouteMatch | None = None
+        for regex, methods, tier in self._routes:
+            if regex.match(path):
+                match = match or RouteMatch(frozenset(), tier)
+                served |= methods
+        return RouteMatch(frozenset(served), match.tier) if match else None
 
     def methods_for(self, path: str) -> frozenset[str] | None:
         """The methods served at `path`, or None when no route matches it."""
-        served: set[str] = set()
-        matched = False
-        for regex, methods in self._routes:
-            if regex.match(path):
-                matched = True
-                served |= methods
-        return frozenset(served) if matched else None
+        match = self.lookup(path)
+        return match.methods if match else None
 
     @classmethod
     def from_manifest(cls, path: str | os.PathLike[str]) -> RouteTable:
@@ -50,21 +70,37 @@ class RouteTable:
         This is what lets the entry point answer preflights before FastAPI is imported.
         """
         with open(path, encoding="utf-8") as file:
-            entries = json.load(file)
-        return cls([(re.compile(entry["regex"]), frozenset(entry["methods"])) for entry in entries])
+            return cls.from_data(json.load(file))
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> RouteTable:
+        """The table from a manifest's content (`manifest`)."""
+        routes = [
+            (re.compile(entry["regex"]), frozenset(entry["methods"]), entry["tier"])
+            for entry in data["routes"]
+        ]
+        return cls(routes, tuple(Tier.from_json(tier) for tier in data["tiers"]))
 
 
-def manifest(app: Any) -> list[dict[str, Any]]:
-    """Each HTTP route of an app as {path, regex, methods}: the content of a function's `routes.json`.
+def manifest(app: Any) -> dict[str, Any]:
+    """The content of a function's `routes.json`: the app's CORS tiers (`create_app(cors_tiers=...)`), and
+    each HTTP route as {path, regex, methods, tier}, its tier being the most specific that covers it (None:
+    the function's own policy).
 
     The regex is Starlette's own (`route.path_regex`), so the manifest matches exactly what the app
     matches; tests/unit/test_route_manifests.py fails when a committed manifest drifts from its app.
     """
-    return [
+    routes = [
         {"path": route.path, "regex": route.path_regex.pattern, "methods": sorted(route.methods)}
         for route in app.routes
         if getattr(route, "methods", None) and getattr(route, "path_regex", None)
     ]
+    tiers = tuple(getattr(getattr(app, "state", None), "cors_tiers", ()))
+    assigned = assign_tiers(tiers, [(route["path"], frozenset(route["methods"])) for route in routes])
+    return {
+        "tiers": [tier.to_json() for tier in tiers],
+        "routes": [{**route, "tier": assigned[route["path"]]} for route in routes],
+    }
 
 
 def render_manifest(app: Any) -> str:
