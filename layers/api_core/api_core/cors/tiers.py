@@ -234,7 +234,7 @@ def _inherit(parent: ResolvedTier, tier: Tier, stage: Stage, environ: Mapping[st
     sources = dict(parent.sources)
     credentials = parent.policy.allow_credentials if tier.credentials is None else tier.credentials
     if tier.origins is Origins.FROM_ENVIRONMENT:
-        changes.update(_environment_origins(tier, credentials, stage, environ))
+        changes.update(environment_origins(tier, credentials, stage, environ))
     elif tier.origins is not None:
         changes.update(_code_origins(tier))
     if tier.credentials is not None:
@@ -259,9 +259,12 @@ def _inherit(parent: ResolvedTier, tier: Tier, stage: Stage, environ: Mapping[st
     return ResolvedTier(tier.name, tier.level, tier.prefix or tier.route, policy, sources)
 
 
-def _environment_origins(
+def environment_origins(
     tier: Tier, credentials: bool, stage: Stage, environ: Mapping[str, str]
 ) -> dict[str, Any]:
+    """A tier's origins from its variable (`Tier.variable`), as policy fields; ConfigError naming the
+    variable for a list the stage refuses, and for '*' in a tier with credentials. The cold start runs
+    this, and so does `make deploy-prod`'s check (tools/check-prod-origins.py)."""
     var = tier.variable
     entries = origin_list(environ.get(var, ""))
     if "*" in entries and credentials:
