@@ -17,10 +17,11 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from api_core.cors.tiers import Tier, assign_tiers
+from api_core.cors.tiers import Level, Tier, TierError, tier_of_route
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +102,43 @@ def manifest(app: Any) -> dict[str, Any]:
         "tiers": [tier.to_json() for tier in tiers],
         "routes": [{**route, "tier": assigned[route["path"]]} for route in routes],
     }
+
+
+def assign_tiers(
+    tiers: Iterable[Tier], routes: Iterable[tuple[str, frozenset[str]]]
+) -> dict[str, str | None]:
+    """Each route path's tier name (None: the function's), checking the declarations against the routes:
+    a route tier names a served route, a prefix covers one (and each route wholly or not at all), and
+    exposed methods are served there."""
+    tiers = tuple(tiers)
+    served: dict[str, set[str]] = {}
+    for path, methods in routes:
+        served.setdefault(path, set()).update(methods)
+    for methods in served.values():
+        if "GET" in methods:
+            methods.add("HEAD")
+    for kind in ("name", "prefix", "route"):
+        values = [getattr(t, kind) for t in tiers if getattr(t, kind) is not None]
+        if len(values) != len(set(values)):
+            raise TierError(f"CORS tiers: two tiers with the same {kind}")
+    assigned = {path: tier_of_route(tiers, path) for path in served}
+    for tier in tiers:
+        if tier.level is Level.FUNCTION:
+            raise TierError(f"CORS tier {tier.name!r}: an app's tier has a prefix or a route")
+        ambiguous = [path for path in served if tier.partly_covers(path)]
+        if ambiguous:
+            raise TierError(
+                f"CORS tier {tier.name!r}: the prefix ends inside a parameter of the route {ambiguous[0]}, "
+                "so it would cover some of its requests only: declare a route tier for it"
+            )
+        paths = [path for path, name in assigned.items() if name == tier.name or tier.covers(path)]
+        if not paths:
+            raise TierError(f"CORS tier {tier.name!r}: no route at {tier.route or tier.prefix}")
+        methods = set().union(*(served[path] for path in paths))
+        if tier.methods is not None and not tier.methods <= methods:
+            unserved = ", ".join(sorted(tier.methods - methods))
+            raise TierError(f"CORS tier {tier.name!r}: exposes {unserved}, which no route of it serves")
+    return assigned
 
 
 def render_manifest(app: Any) -> str:

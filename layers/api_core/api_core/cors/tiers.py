@@ -4,12 +4,13 @@ Four levels, the most specific first: route > prefix > function (code) > environ
 policy is the `app` tier (CORS_ALLOWED_ORIGINS and the other CORS_* variables); a function may replace or
 refine it in code (`lazy_handler(..., cors=...)`); its app may declare tiers for a path prefix and for a
 single route (`create_app(..., cors_tiers=...)`). A tier sets some of origins, credentials, the methods
-it exposes, allowed and exposed headers and max age, and inherits the rest from the level below it: a
-route tier from the prefix tier that covers its path (if any), a prefix tier from the function's policy.
+it exposes, allowed and exposed headers and max age, and inherits the rest from the tier below it: the
+longest prefix tier covering its path (for a prefix, the longest enclosing it), else the function's.
 
 A request's tier is the most specific one that covers its path: its route's, else the longest prefix that
-its path starts with, else the function's. The routes manifest (`routes.json`) records each route's tier,
-so a cold preflight picks the tier without importing the app (docs/ARCHITECTURE.md).
+its path starts with, else the function's. The routes manifest (`routes.json`) records each route's tier
+(`api_core.routes.assign_tiers`), so a cold preflight picks the tier without importing the app
+(docs/ARCHITECTURE.md).
 
 A tier's origins come from code (`origins=("https://admin.example.com",)`, or `("*",)` for any origin
 without credentials), or from its own variable, `CORS_<NAME>_ALLOWED_ORIGINS`
@@ -100,8 +101,14 @@ class Tier:
         return f"CORS_{self.name.upper().replace('-', '_')}_ALLOWED_ORIGINS"
 
     def covers(self, path: str) -> bool:
-        """Whether a prefix tier covers `path` (a request's, or a route's as declared)."""
-        return self.prefix is not None and path.startswith(self.prefix)
+        """Whether a prefix tier covers every request to `path`: a request's path, or a route's as the app
+        declares it (a `{parameter}` segment matches any text without '/')."""
+        return self.prefix is not None and _coverage(self.prefix, path) == "all"
+
+    def partly_covers(self, path: str) -> bool:
+        """Whether a prefix tier covers some requests to a declared route and not others (the prefix ends
+        inside a parameter): an ambiguity the routes manifest refuses."""
+        return self.prefix is not None and _coverage(self.prefix, path) == "some"
 
     def to_json(self) -> dict[str, Any]:
         """The tier as the routes manifest holds it: only what it sets."""
@@ -128,36 +135,6 @@ class Tier:
         return cls(**values)
 
 
-def assign_tiers(
-    tiers: Iterable[Tier], routes: Iterable[tuple[str, frozenset[str]]]
-) -> dict[str, str | None]:
-    """Each route path's tier name (None: the function's), checking the declarations against the routes:
-    a route tier names a served route, a prefix covers one, and exposed methods are served there."""
-    tiers = tuple(tiers)
-    served: dict[str, set[str]] = {}
-    for path, methods in routes:
-        served.setdefault(path, set()).update(methods)
-    for methods in served.values():
-        if "GET" in methods:
-            methods.add("HEAD")
-    for kind in ("name", "prefix", "route"):
-        values = [getattr(t, kind) for t in tiers if getattr(t, kind) is not None]
-        if len(values) != len(set(values)):
-            raise TierError(f"CORS tiers: two tiers with the same {kind}")
-    assigned = {path: tier_of_route(tiers, path) for path in served}
-    for tier in tiers:
-        if tier.level is Level.FUNCTION:
-            raise TierError(f"CORS tier {tier.name!r}: an app's tier has a prefix or a route")
-        paths = [path for path, name in assigned.items() if name == tier.name or tier.covers(path)]
-        if not paths:
-            raise TierError(f"CORS tier {tier.name!r}: no route at {tier.route or tier.prefix}")
-        methods = set().union(*(served[path] for path in paths))
-        if tier.methods is not None and not tier.methods <= methods:
-            unserved = ", ".join(sorted(tier.methods - methods))
-            raise TierError(f"CORS tier {tier.name!r}: exposes {unserved}, which no route of it serves")
-    return assigned
-
-
 def tier_of_route(tiers: Iterable[Tier], path: str) -> str | None:
     """The most specific tier of a path: its route tier, else the longest prefix covering it, else None."""
     tiers = tuple(tiers)
@@ -166,6 +143,20 @@ def tier_of_route(tiers: Iterable[Tier], path: str) -> str | None:
             return tier.name
     prefixes = sorted((t for t in tiers if t.covers(path)), key=lambda t: len(t.prefix or ""), reverse=True)
     return prefixes[0].name if prefixes else None
+
+
+def _coverage(prefix: str, path: str) -> str:
+    wanted = prefix.strip("/").split("/")
+    segments = path.split("/")[1:]
+    spans = any(":path}" in segment for segment in segments)  # Starlette's convertor that matches '/'
+    if len(segments) <= len(wanted) and not spans:
+        return "none"  # too short to reach past the prefix's final '/'
+    for want, segment in zip(wanted, segments, strict=False):
+        if "{" in segment:
+            return "some"
+        if want != segment:
+            return "none"
+    return "all" if len(segments) > len(wanted) else "some"
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +168,7 @@ class ResolvedTier:
     scope: str | None  # the prefix or route
     policy: CorsPolicy
     sources: Mapping[str, str]  # field -> the name of the tier that set it
+    origins_from: str  # the variable its origins are read from, or "code"
 
 
 class TieredPolicy:
@@ -214,18 +206,20 @@ def resolve_tiers(
     """Resolve every level, once, at cold start. Raises ConfigError naming a tier's variable for bad
     origins in it, TierError naming the tier for a declaration that cannot work (such as '*' origins
     with credentials)."""
-    base = ResolvedTier(ENVIRONMENT_TIER, Level.ENVIRONMENT, None, environment, dict.fromkeys(FIELDS, "app"))
+    sources, variable = dict.fromkeys(FIELDS, ENVIRONMENT_TIER), "CORS_ALLOWED_ORIGINS"
+    base = ResolvedTier(ENVIRONMENT_TIER, Level.ENVIRONMENT, None, environment, sources, variable)
     if isinstance(function, CorsPolicy):
         own = dict.fromkeys(FIELDS, function.tier)
-        base = ResolvedTier(function.tier, Level.FUNCTION, None, function, own)
+        base = ResolvedTier(function.tier, Level.FUNCTION, None, function, own, "code")
     elif function is not None:
         base = _inherit(base, function, stage, environ)
-    tiers = tuple(tiers)
-    resolved = {t.name: _inherit(base, t, stage, environ) for t in tiers if t.level is Level.PREFIX}
-    for tier in tiers:
-        if tier.level is Level.ROUTE:
-            parent = tier_of_route([t for t in tiers if t.level is Level.PREFIX], tier.route or "")
-            resolved[tier.name] = _inherit(resolved[parent] if parent else base, tier, stage, environ)
+    prefixes = sorted((t for t in tiers if t.level is Level.PREFIX), key=lambda t: len(t.prefix or ""))
+    resolved: dict[str, ResolvedTier] = {}
+    # Shortest first: a prefix inherits from the longest prefix enclosing it, a route from the longest
+    # covering its path, else from the function.
+    for tier in [*prefixes, *(t for t in tiers if t.level is Level.ROUTE)]:
+        parent = tier_of_route([t for t in prefixes if t.name in resolved], tier.prefix or tier.route or "")
+        resolved[tier.name] = _inherit(resolved[parent] if parent else base, tier, stage, environ)
     return TieredPolicy(base, resolved.values())
 
 
@@ -256,7 +250,10 @@ def _inherit(parent: ResolvedTier, tier: Tier, stage: Stage, environ: Mapping[st
             "pair: list the origins, or set credentials=False"
         )
     policy = replace(parent.policy, tier=tier.name, **changes)
-    return ResolvedTier(tier.name, tier.level, tier.prefix or tier.route, policy, sources)
+    origins_from = parent.origins_from
+    if tier.origins is not None:
+        origins_from = tier.variable if tier.origins is Origins.FROM_ENVIRONMENT else "code"
+    return ResolvedTier(tier.name, tier.level, tier.prefix or tier.route, policy, sources, origins_from)
 
 
 def environment_origins(
@@ -296,6 +293,6 @@ def _code_origins(tier: Tier) -> dict[str, Any]:
 
 
 def _origin_fields(
-    mode: Mode, exact: frozenset[str], patterns: tuple[SubdomainPattern, ...], allow_null: bool
+    mode: Mode, exact: frozenset[str], patterns: tuple[Any, ...], null: bool
 ) -> dict[str, Any]:
-    return {"mode": mode, "exact_origins": exact, "subdomain_patterns": patterns, "allow_null": allow_null}
+    return {"mode": mode, "exact_origins": exact, "subdomain_patterns": patterns, "allow_null": null}
