@@ -103,7 +103,7 @@ def lazy_handler(
 
 def _tiers(cors: CorsPolicy | Tier | None, routes: RouteTable) -> TieredPolicy:
     # Every level resolved once, at cold start: a bad tier (or its variable) stops the function here.
-    environment = environment_cors_policy()  # built even when `cors` overrides it, as the docstrings say
+    environment = environment_cors_policy()  # built even when `cors` overrides it
     return resolve_tiers(environment, cors, routes.tiers, stage=settings().stage, environ=os.environ)
 
 
