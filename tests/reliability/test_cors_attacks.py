@@ -219,8 +219,8 @@ def test_the_template_passes_stage_through_and_allows_only_dev_or_prod(figures):
         for origins in refused_by_rules:
             assert Evaluator(template, {**prod, parameter: origins}).rule_failures(), (parameter, origins)
         # A blank entry (" ") gets past the Rules, but fails closed: the functions refuse to start (the
-        # environment cases above, and the admin tier's in tests/handlers/test_cors_tiers.py), so it
-        # never reflects.
+        # environment cases above, and the admin tier's in handlers/test_cors_tiers_in_functions.py), so
+        # it never reflects.
         assert Evaluator(template, {**prod, parameter: " "}).rule_failures() == []
     # and `make deploy-prod`'s check refuses it before SAM runs
     refused_by_check = (" ", "*", "")

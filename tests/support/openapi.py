@@ -13,8 +13,9 @@ import sys
 from typing import Any
 
 from support.handlers import load_handler
+from support.paths import FUNCTIONS_DIR
 
-FUNCTIONS = ("health", "items", "users")
+FUNCTIONS = sorted(path.name for path in FUNCTIONS_DIR.iterdir() if (path / "api.py").is_file())
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 PROBLEM_SCHEMA = {
     "type": "object",
