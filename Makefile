@@ -114,19 +114,19 @@ ARCHITECTURE ?= x86_64
 export ARCHITECTURE
 # The check runs the layer's own cold-start validation, which needs the layer's dependencies
 # (publicsuffixlist): the project's environment has them.
-CHECK_PROD_ORIGINS = $(UV) run --locked python tools/check-prod-origins.py $(if $(ALLOWED_ORIGINS),--allowed-origins '$(ALLOWED_ORIGINS)')
+CHECK_PROD_ORIGINS = $(UV) run --locked python tools/check-prod-origins.py $(if $(ALLOWED_ORIGINS),--allowed-origins '$(ALLOWED_ORIGINS)') $(if $(ADMIN_ORIGINS),--admin-origins '$(ADMIN_ORIGINS)')
 
 .PHONY: deploy deploy-prod check-prod-origins
 
 deploy: build  ## sam build, then sam deploy of the dev stack ([default] in samconfig.toml; AWS credentials)
 	$(SAM) deploy
 
-deploy-prod: check-prod-origins  ## Refuse unless AllowedOrigins is explicit and prod signs in (Auth), then build and deploy prod (AWS credentials)
+deploy-prod: check-prod-origins  ## Refuse unless AllowedOrigins and AdminOrigins are explicit and prod signs in (Auth), then build and deploy prod (AWS credentials)
 	$(MAKE) --no-print-directory build
 	$(SAM) deploy --config-env prod \
-	  $(if $(ALLOWED_ORIGINS),--parameter-overrides "$$($(CHECK_PROD_ORIGINS) --print-overrides)")
+	  $(if $(ALLOWED_ORIGINS)$(ADMIN_ORIGINS),--parameter-overrides "$$($(CHECK_PROD_ORIGINS) --print-overrides)")
 
-check-prod-origins: deps  ## Check prod's AllowedOrigins (samconfig.toml, or ALLOWED_ORIGINS=...) and Auth offline, as the template and functions will
+check-prod-origins: deps  ## Check prod's AllowedOrigins and AdminOrigins (samconfig.toml, or ALLOWED_ORIGINS=... ADMIN_ORIGINS=...) and Auth offline, as the template and functions will
 	@$(CHECK_PROD_ORIGINS)
 
 # --- reliability (issue 8): make reliability ---------------------------------------------------------
@@ -166,7 +166,8 @@ $(BENCH_PEERS): layers/api_core/requirements.txt | $(UV) python
 # STACK names a deployed stack; API_URL a base URL (ALLOWED_ORIGINS and AUTH then describe the API).
 smoke: deps  ## Smoke-test a running API over HTTP: make smoke API_URL=<base URL> or make smoke STACK=<stack name>
 	@$(UV) run --locked python tools/smoke.py $(if $(API_URL),--api-url '$(API_URL)') $(if $(STACK),--stack '$(STACK)') \
-	  $(if $(ALLOWED_ORIGINS),--allowed-origins '$(ALLOWED_ORIGINS)') $(if $(AUTH),--auth '$(AUTH)') $(ARGS)
+	  $(if $(ALLOWED_ORIGINS),--allowed-origins '$(ALLOWED_ORIGINS)') $(if $(ADMIN_ORIGINS),--admin-origins '$(ADMIN_ORIGINS)') \
+	  $(if $(AUTH),--auth '$(AUTH)') $(ARGS)
 
 # The repository whose workflows may deploy: from the `origin` remote unless given.
 GITHUB_REPOSITORY ?= $(shell git remote get-url origin 2>/dev/null | sed -nE 's#^(https://github\.com/|git@github\.com:)([^/]+/[^/]+)$$#\2#p' | sed 's/\.git$$//')

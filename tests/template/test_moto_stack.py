@@ -25,6 +25,7 @@ from support.template import load_template, table_properties
 PARAMS = {
     "Stage": "prod",
     "AllowedOrigins": "https://app.example.com",
+    "AdminOrigins": "https://admin.example.com",
     "Auth": "cognito",
     "ApiGatewayLoggingRole": "existing",
     "AlarmEmail": "oncall@example.com",
@@ -38,10 +39,16 @@ EXPECTED_ROUTES = {
     "/api/v1/users/{user_id}": ("UsersFunction", {"ANY", "GET", "HEAD", "OPTIONS"}),
     "/api/v1/users/{user_id}/orders": ("UsersFunction", {"ANY", "GET", "HEAD", "OPTIONS"}),
     "/api/v1/users/{user_id}/orders/{order_id}": ("UsersFunction", {"ANY", "GET", "HEAD", "OPTIONS"}),
+    "/api/v1/admin/stats": ("AdminFunction", {"ANY", "GET", "HEAD", "OPTIONS"}),
 }
 # The methods that need a token, by function (issue 13); test_translated_template holds the translated
 # template to the same rules.
-PROTECTED = {"HealthFunction": set(), "ItemsFunction": {"ANY"}, "UsersFunction": {"ANY", "GET", "HEAD"}}
+PROTECTED = {
+    "HealthFunction": set(),
+    "ItemsFunction": {"ANY"},
+    "UsersFunction": {"ANY", "GET", "HEAD"},
+    "AdminFunction": {"ANY", "GET", "HEAD"},
+}
 
 
 @pytest.fixture(scope="module")
@@ -79,9 +86,7 @@ def test_api_routes_every_path_and_method_to_the_intended_function(deployed: dic
     apigw = boto3.client("apigateway")
     api_id = deployed["physical"]["RestApi"]
     routes = {r["path"]: r for r in apigw.get_resources(restApiId=api_id, limit=500)["items"]}
-    function_names = {
-        name: deployed["physical"][name] for name in ("HealthFunction", "ItemsFunction", "UsersFunction")
-    }
+    function_names = {function: deployed["physical"][function] for function, _ in EXPECTED_ROUTES.values()}
     for path, (function, methods) in EXPECTED_ROUTES.items():
         assert set(routes[path].get("resourceMethods", {})) == methods, path
         for method in methods:
@@ -157,7 +162,7 @@ def test_an_admin_signs_in_with_the_client_and_gets_an_id_token_from_the_issuer(
 def test_functions_exist_with_the_runtime_and_environment(deployed: dict[str, Any]):
     lam = boto3.client("lambda")
     table_name = deployed["physical"]["Table"]
-    for function in ("HealthFunction", "ItemsFunction", "UsersFunction"):
+    for function in sorted(PROTECTED):
         config = lam.get_function_configuration(FunctionName=deployed["physical"][function])
         env = config["Environment"]["Variables"]
         assert config["Runtime"] == "python3.13"
@@ -166,6 +171,9 @@ def test_functions_exist_with_the_runtime_and_environment(deployed: dict[str, An
         assert env["CORS_ALLOWED_ORIGINS"] == "https://app.example.com"
         assert (env["AUTH"], env["ALLOW_ANONYMOUS_WRITES"]) == ("cognito", "false")
         assert (env.get("TABLE_NAME") == table_name) is (function != "HealthFunction")
+        # only the admin function declares the admin tier, whose origins it reads
+        admin_origins = "https://admin.example.com" if function == "AdminFunction" else None
+        assert env.get("CORS_ADMIN_ALLOWED_ORIGINS") == admin_origins
 
 
 def test_table_exists_with_the_template_key_schema(deployed: dict[str, Any]):

@@ -1,4 +1,5 @@
-"""Each function's committed routes.json matches its app's routes: preflights are answered from it."""
+"""Each function's committed routes.json matches its app's routes and CORS tiers: preflights are answered
+from it, by the tier it records."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ def test_the_committed_manifest_matches_the_app(function: str, dynamodb_table, c
     handler = cold_start(function)
     # WHEN its routes are listed as the manifest lists them
     expected = manifest(handler.app)
-    # THEN the committed file says the same (regenerate: cd functions/<name> &&
-    # python -m api_core.routes api:app > routes.json)
+    # THEN the committed file says the same, tiers and each route's tier included (regenerate:
+    # cd functions/<name> && python -m api_core.routes api:app > routes.json)
     committed = json.loads((FUNCTIONS_DIR / function / "routes.json").read_text())
     assert committed == expected
 
@@ -37,10 +38,27 @@ OBSERVABILITY = (
 )
 
 
-def _first_preflight(initialization_type: str) -> dict:
-    """A fresh interpreter with the items function and the layer on sys.path, as on Lambda: which heavy
-    modules are loaded after `import app`, and after its first request, a preflight. Traces and metrics are
-    on, as in a prod stack (Tracing on, the stack's metrics namespace)."""
+def test_the_manifests_record_the_sample_tiers():
+    # the admin prefix and the users' profile route: what a cold preflight picks its policy by
+    admin = json.loads((FUNCTIONS_DIR / "admin" / "routes.json").read_text())
+    assert [(t["name"], t.get("prefix"), t.get("origins")) for t in admin["tiers"]] == [
+        ("admin", "/api/v1/admin/", "from-environment")
+    ]
+    assert {route["path"]: route["tier"] for route in admin["routes"]} == {"/api/v1/admin/stats": "admin"}
+    users = json.loads((FUNCTIONS_DIR / "users" / "routes.json").read_text())
+    tiers = {route["path"]: route["tier"] for route in users["routes"]}
+    assert tiers["/api/v1/users/{user_id}"] == "profile"
+    assert {tier for path, tier in tiers.items() if path != "/api/v1/users/{user_id}"} == {None}
+
+
+def _first_preflight(
+    initialization_type: str,
+    function: str = "items",
+    event_name: str = "items-options-preflight-put-allowed-origin",
+) -> dict:
+    """A fresh interpreter with a function and the layer on sys.path, as on Lambda: which heavy modules
+    are loaded after `import app`, and after its first request, a preflight. Traces and metrics are on, as
+    in a prod stack (Tracing on, the stack's metrics namespace)."""
     code = (
         "import json, sys\n"
         "import app\n"
@@ -48,17 +66,19 @@ def _first_preflight(initialization_type: str) -> dict:
         "event = json.load(open(sys.argv[1]))\n"
         "response = app.handler(event, None)\n"
         f"heavy = sorted(m for m in {HEAVY!r} if m in sys.modules)\n"
+        "origin = response['headers'].get('Access-Control-Allow-Origin')\n"
         f"observability = sorted(m for m in {OBSERVABILITY!r} if m in sys.modules)\n"
         "print(json.dumps({'status': response['statusCode'], 'at_init': at_init, 'heavy': heavy,"
-        " 'observability': observability}))\n"
+        " 'observability': observability, 'origin': origin}))\n"
     )
     env = {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": os.pathsep.join(
-            [str(FUNCTIONS_DIR / "items"), str(ROOT / "layers" / "api_core"), *sys.path]
+            [str(FUNCTIONS_DIR / function), str(ROOT / "layers" / "api_core"), *sys.path]
         ),
         "STAGE": "prod",
         "CORS_ALLOWED_ORIGINS": "https://app.example.com",
+        "CORS_ADMIN_ALLOWED_ORIGINS": "https://admin.example.com",
         "AUTH": "cognito",
         "TABLE_NAME": "unused",
         "AWS_DEFAULT_REGION": "us-east-1",
@@ -68,11 +88,11 @@ def _first_preflight(initialization_type: str) -> dict:
         "POWERTOOLS_SERVICE_NAME": "items",
         "LAMBDA_TASK_ROOT": str(FUNCTIONS_DIR / "items"),
     }
-    event = EVENTS_DIR / "items-options-preflight-put-allowed-origin.json"
+    event = EVENTS_DIR / f"{event_name}.json"
     completed = subprocess.run(
         [sys.executable, "-c", code, str(event)], env=env, capture_output=True, text=True, check=True
     )
-    return json.loads(completed.stdout)
+    return json.loads(completed.stdout.splitlines()[-1])  # after any log line (a refusal logs one)
 
 
 def test_a_preflight_is_answered_without_importing_fastapi_the_tracer_or_the_metrics_code() -> None:
@@ -81,7 +101,30 @@ def test_a_preflight_is_answered_without_importing_fastapi_the_tracer_or_the_met
     # THEN it is answered, and neither FastAPI, pydantic, Mangum nor boto3 was imported, nor the tracer,
     # the X-Ray SDK or the metrics code (Powertools' package imports the last two with its logger, which
     # an allowed preflight therefore never builds: api_core.observability)
-    assert result == {"status": 204, "at_init": [], "heavy": [], "observability": []}
+    assert result == {
+        "status": 204,
+        "at_init": [],
+        "heavy": [],
+        "observability": [],
+        "origin": "https://app.example.com",
+    }
+
+
+@pytest.mark.parametrize(
+    ("scenario", "status", "origin"),
+    [("admin-origin", 204, "https://admin.example.com"), ("app-origin", 403, None)],
+)
+def test_a_cold_preflight_is_answered_by_its_tier_without_importing_fastapi(scenario, status, origin) -> None:
+    # GIVEN the admin function's cold start WHEN its first request is a preflight from either tier's origin
+    result = _first_preflight("on-demand", "admin", f"admin-options-preflight-get-{scenario}")
+    # THEN the admin tier answers it, from the manifest alone (an allowed preflight loads no metrics code;
+    # a refused one counts its refusal)
+    assert {key: result[key] for key in ("status", "at_init", "heavy", "origin")} == {
+        "status": status,
+        "at_init": [],
+        "heavy": [],
+        "origin": origin,
+    }
 
 
 def test_with_snapstart_the_app_is_imported_during_init() -> None:
@@ -94,4 +137,5 @@ def test_with_snapstart_the_app_is_imported_during_init() -> None:
         "at_init": sorted(HEAVY),
         "heavy": sorted(HEAVY),
         "observability": sorted(OBSERVABILITY),
+        "origin": "https://app.example.com",
     }
