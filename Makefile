@@ -31,7 +31,7 @@ export PATH := $(CURDIR)/$(TOOLS)/bin:$(PATH)
 # shares (make dev, Chromium, sam build) start once, and a browser never stays open under other tests.
 PYTEST := $(UV) run --locked pytest -n auto --dist loadfile
 
-.PHONY: help dev dev-reset token test check lint lock build clean python sam-cli deps browser
+.PHONY: help dev dev-reset token test check lint lock build clean python sam-cli deps browser resource routes
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -53,6 +53,12 @@ check: deps  ## The inner loop: ruff (lint and format), then the unit and handle
 	$(UV) run --locked ruff check .
 	$(UV) run --locked ruff format --check .
 	$(PYTEST) tests/unit tests/handlers
+
+resource: deps  ## Add a collection resource: make resource NAME=things [SINGULAR=thing] (README, "Add your own resource")
+	@$(UV) run --locked python -m tools.resource '$(NAME)' $(if $(SINGULAR),--singular '$(SINGULAR)')
+
+routes: deps  ## Write every function's routes.json from its app (nothing to set up; a failure keeps the old file)
+	@$(UV) run --locked python -m tools.routes
 
 lint: deps  ## ruff over the project
 	$(UV) run --locked ruff check .
