@@ -13,8 +13,9 @@ import sys
 from typing import Any
 
 from support.handlers import load_handler
+from support.template import functions
 
-FUNCTIONS = ("health", "items", "users")
+FUNCTIONS = tuple(functions())  # every function of template.yaml
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 PROBLEM_SCHEMA = {
     "type": "object",

@@ -79,3 +79,17 @@ def api_events() -> list[ApiEvent]:
                 properties = event["Properties"]
                 events.append(ApiEvent(properties["Path"], properties["Method"], name, function))
     return events
+
+
+def functions() -> dict[str, dict[str, Any]]:
+    """Every function of template.yaml by its folder under functions/ (its CodeUri): its Properties."""
+    return {
+        resource["Properties"]["CodeUri"].rstrip("/").rsplit("/", 1)[-1]: resource["Properties"]
+        for resource in load_template()["Resources"].values()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+
+
+def uses_table(function: str) -> bool:
+    """Whether the function is given the table (TABLE_NAME), as the collection functions are."""
+    return "TABLE_NAME" in ((functions()[function].get("Environment") or {}).get("Variables") or {})

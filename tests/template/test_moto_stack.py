@@ -16,7 +16,7 @@ import pytest
 from moto import mock_aws
 from support.cfn import translate
 from support.moto_stack import for_moto, upload_code
-from support.template import table_properties
+from support.template import api_events, load_template, table_properties
 
 # moto has no AWS::ApiGateway::Account: the account-wide logging role is taken as existing here; the
 # translated-template tests cover the stack that creates it.
@@ -27,18 +27,26 @@ PARAMS = {
     "ApiGatewayLoggingRole": "existing",
 }
 STACK = "serverless-rest-api-test"
+FUNCTIONS = sorted({event.resource for event in api_events()})
+# Every route of the functions' Api events, with the methods the API definition writes for it (ANY for
+# x-amazon-apigateway-any-method).
+_PATHS = next(
+    r["Properties"]["DefinitionBody"]["paths"]
+    for r in load_template()["Resources"].values()
+    if r["Type"] == "AWS::Serverless::Api"
+)
 EXPECTED_ROUTES = {
-    "/api/v1/health": ("HealthFunction", {"ANY"}),
-    "/api/v1/items": ("ItemsFunction", {"ANY", "GET", "HEAD", "OPTIONS"}),
-    "/api/v1/items/{item_id}": ("ItemsFunction", {"ANY", "GET", "HEAD", "OPTIONS"}),
-    "/api/v1/users": ("UsersFunction", {"ANY", "GET", "HEAD", "OPTIONS"}),
-    "/api/v1/users/{user_id}": ("UsersFunction", {"ANY", "GET", "HEAD", "OPTIONS"}),
-    "/api/v1/users/{user_id}/orders": ("UsersFunction", {"ANY", "GET", "HEAD", "OPTIONS"}),
-    "/api/v1/users/{user_id}/orders/{order_id}": ("UsersFunction", {"ANY", "GET", "HEAD", "OPTIONS"}),
+    event.path: (
+        event.resource,
+        {"ANY" if m == "x-amazon-apigateway-any-method" else m.upper() for m in _PATHS[event.path]},
+    )
+    for event in api_events()
 }
 # The methods that need a token, by function (issue 13); test_translated_template holds the translated
-# template to the same rules.
-PROTECTED = {"HealthFunction": set(), "ItemsFunction": {"ANY"}, "UsersFunction": {"ANY", "GET", "HEAD"}}
+# template to the same rules, and gives any other table function the collection's: ANY.
+DECIDED = {"HealthFunction": set(), "ItemsFunction": {"ANY"}, "UsersFunction": {"ANY", "GET", "HEAD"}}
+PROTECTED = {f: DECIDED.get(f, {"ANY"}) for f in FUNCTIONS}
+LOG_GROUPS = [n for n, r in load_template()["Resources"].items() if r["Type"] == "AWS::Logs::LogGroup"]
 
 
 @pytest.fixture(scope="module")
@@ -76,9 +84,7 @@ def test_api_routes_every_path_and_method_to_the_intended_function(deployed: dic
     apigw = boto3.client("apigateway")
     api_id = deployed["physical"]["RestApi"]
     routes = {r["path"]: r for r in apigw.get_resources(restApiId=api_id, limit=500)["items"]}
-    function_names = {
-        name: deployed["physical"][name] for name in ("HealthFunction", "ItemsFunction", "UsersFunction")
-    }
+    function_names = {name: deployed["physical"][name] for name in FUNCTIONS}
     for path, (function, methods) in EXPECTED_ROUTES.items():
         assert set(routes[path].get("resourceMethods", {})) == methods, path
         for method in methods:
@@ -154,7 +160,7 @@ def test_an_admin_signs_in_with_the_client_and_gets_an_id_token_from_the_issuer(
 def test_functions_exist_with_the_runtime_and_environment(deployed: dict[str, Any]):
     lam = boto3.client("lambda")
     table_name = deployed["physical"]["Table"]
-    for function in ("HealthFunction", "ItemsFunction", "UsersFunction"):
+    for function in FUNCTIONS:
         config = lam.get_function_configuration(FunctionName=deployed["physical"][function])
         env = config["Environment"]["Variables"]
         assert config["Runtime"] == "python3.13"
@@ -162,7 +168,8 @@ def test_functions_exist_with_the_runtime_and_environment(deployed: dict[str, An
         assert env["STAGE"] == "prod"
         assert env["CORS_ALLOWED_ORIGINS"] == "https://app.example.com"
         assert (env["AUTH"], env["ALLOW_ANONYMOUS_WRITES"]) == ("cognito", "false")
-        assert (env.get("TABLE_NAME") == table_name) is (function != "HealthFunction")
+        table_env = load_template()["Resources"][function]["Properties"].get("Environment", {})
+        assert (env.get("TABLE_NAME") == table_name) is ("TABLE_NAME" in table_env.get("Variables", {}))
 
 
 def test_table_exists_with_the_template_key_schema(deployed: dict[str, Any]):
@@ -175,15 +182,8 @@ def test_table_exists_with_the_template_key_schema(deployed: dict[str, Any]):
 
 def test_log_groups_have_retention(deployed: dict[str, Any]):
     logs = boto3.client("logs")
-    names = [
-        deployed["physical"][g]
-        for g in (
-            "ApiAccessLogGroup",
-            "HealthFunctionLogGroup",
-            "ItemsFunctionLogGroup",
-            "UsersFunctionLogGroup",
-        )
-    ]
+    assert {"ApiAccessLogGroup", *(f"{function}LogGroup" for function in FUNCTIONS)} <= set(LOG_GROUPS)
+    names = [deployed["physical"][g] for g in LOG_GROUPS]
     groups = {g["logGroupName"]: g for g in logs.describe_log_groups()["logGroups"]}
     for name in names:
         assert groups[name]["retentionInDays"] == 30

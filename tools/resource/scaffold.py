@@ -49,6 +49,7 @@ def scenarios(names: ResourceNames) -> dict[str, dict[str, Any]]:
     unknown = f"{collection}/{UNKNOWN_ID}"
     origin = {"Origin": APP_ORIGIN, "Sec-Fetch-Mode": "cors"}
     other = {"Origin": OTHER_ORIGIN, "Sec-Fetch-Mode": "cors"}
+    local = {"Origin": "http://localhost:5173", "Sec-Fetch-Mode": "cors"}
     preflight = {
         "Access-Control-Request-Method": "PUT",
         "Access-Control-Request-Headers": "content-type, if-match",
@@ -67,8 +68,10 @@ def scenarios(names: ResourceNames) -> dict[str, dict[str, Any]]:
     return {
         "options-preflight-put-allowed-origin": on("OPTIONS", member, {**origin, **preflight}),
         "options-preflight-put-disallowed-origin": on("OPTIONS", member, {**other, **preflight}),
+        "options-preflight-put-localhost-origin": on("OPTIONS", member, {**local, **preflight}),
         "get-list": on("GET", collection, origin),
         "get-list-no-origin": on("GET", collection),
+        "get-list-disallowed-origin": on("GET", collection, other),
         "get-one": on("GET", member, origin),
         "get-one-unknown": on("GET", unknown, origin),
         "post-create": on("POST", collection, {**origin, **JSON}, body),
