@@ -61,10 +61,10 @@ def table_properties() -> dict[str, Any]:
 class ApiEvent:
     """One `Type: Api` event of a function in template.yaml: a route of the REST API."""
 
-    path: str  # the resource path, e.g. /api/v1/items/{item_id}
+    path: str  # the resource path, e.g. /api/v1/health
     method: str
-    resource: str  # the function's logical id, e.g. ItemsFunction
-    function: str  # the function's folder under functions/ (its CodeUri), e.g. items
+    resource: str  # the function's logical id, e.g. HealthFunction
+    function: str  # the function's folder under functions/ (its CodeUri), e.g. health
 
 
 def api_events() -> list[ApiEvent]:

@@ -44,7 +44,15 @@ EXPECTED_ROUTES = {
 }
 # The methods that need a token, by function (issue 13); test_translated_template holds the translated
 # template to the same rules, and gives any other table function the collection's: ANY.
-DECIDED = {"HealthFunction": set(), "ItemsFunction": {"ANY"}, "UsersFunction": {"ANY", "GET", "HEAD"}}
+DECIDED = {
+    "HealthFunction": set(),
+    # % if samples != "none"
+    "ItemsFunction": {"ANY"},
+    # % endif
+    # % if samples == "all"
+    "UsersFunction": {"ANY", "GET", "HEAD"},
+    # % endif
+}
 PROTECTED = {f: DECIDED.get(f, {"ANY"}) for f in FUNCTIONS}
 LOG_GROUPS = [n for n, r in load_template()["Resources"].items() if r["Type"] == "AWS::Logs::LogGroup"]
 
