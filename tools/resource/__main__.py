@@ -36,7 +36,7 @@ def check_project(root: Path, names: ResourceNames) -> None:
         if path.exists()
     ]
     if taken:
-        raise Refused(f"{', '.join(taken)} already exist(s): choose another NAME")
+        raise Refused(f"NAME={names.plural} is taken: {', '.join(taken)} already there; choose another NAME")
     partition = re.compile(rf"""partition\s*=\s*["']{names.plural.upper()}["']""")
     for source in sorted((root / "functions").glob("*/*.py")):
         if partition.search(source.read_text()):
