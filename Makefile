@@ -63,9 +63,14 @@ routes: deps  ## Write every function's routes.json from its app (nothing to set
 lint: deps  ## ruff over the project
 	$(UV) run --locked ruff check .
 
+# The Lambda runtime provides boto3's botocore (and what botocore needs): the X-Ray SDK depends on it, but
+# the layer must not ship a second copy.
+RUNTIME_PROVIDED := botocore python-dateutil six urllib3
+
 lock: $(UV)  ## Re-lock after editing pyproject.toml, and re-export the layer's requirements
 	$(UV) lock
-	$(UV) export --locked --no-dev --no-hashes --no-emit-project --no-header -o layers/api_core/requirements.txt
+	$(UV) export --locked --no-dev --no-hashes --no-emit-project --no-header \
+	  $(addprefix --no-emit-package ,$(RUNTIME_PROVIDED)) -o layers/api_core/requirements.txt
 
 build: sam-cli python  ## sam build (needs python3.13 on PATH, no Docker)
 	$(SAM) build
@@ -85,8 +90,10 @@ $(UV):
 	python3 -m venv $(TOOLS)/uv
 	$(TOOLS)/uv/bin/pip install --quiet uv==$(UV_VERSION)
 
+# Bytecode written once here: this machine's tools and tests start many fresh interpreters, and without it
+# each compiles what it imports again (cfn-lint's sympy alone takes seconds).
 $(VENV_STAMP): $(UV) uv.lock pyproject.toml
-	$(UV) sync --locked --python python$(PYTHON_VERSION)
+	$(UV) sync --locked --compile-bytecode --python python$(PYTHON_VERSION)
 	touch $@
 
 sam-cli: $(SAM)
@@ -95,7 +102,7 @@ $(SAM): $(UV)
 
 $(LAYER_PACKAGES): layers/api_core/requirements.txt | $(UV) python
 	rm -rf $(LOCAL)/layer-packages
-	$(UV) pip install --quiet --python python$(PYTHON_VERSION) --target $(LOCAL)/layer-packages -r $<
+	$(UV) pip install --quiet --no-deps --python python$(PYTHON_VERSION) --target $(LOCAL)/layer-packages -r $<
 	touch $@
 
 $(LAMBDA_RUNTIME): pyproject.toml | $(UV) python
@@ -155,5 +162,47 @@ test: build $(BENCH_PEERS)
 
 $(BENCH_PEERS): layers/api_core/requirements.txt | $(UV) python
 	rm -rf $(LOCAL)/bench-peers
-	$(UV) pip install --quiet --no-config --compile-bytecode --python python$(PYTHON_VERSION) --target $(LOCAL)/bench-peers -r $<
+	$(UV) pip install --quiet --no-config --no-deps --compile-bytecode --python python$(PYTHON_VERSION) --target $(LOCAL)/bench-peers -r $<
 	touch $@
+
+# --- continuous delivery (issue 15): .github/workflows, ci/bootstrap.yaml, tests/smoke -----------------
+# The workflows call these targets, so that CI runs what a user runs (tests/delivery checks it).
+.PHONY: smoke bootstrap-ci deploy-built delete-stack
+
+# STACK names a deployed stack; API_URL a base URL (ALLOWED_ORIGINS and AUTH then describe the API).
+smoke: deps  ## Smoke-test a running API over HTTP: make smoke API_URL=<base URL> or make smoke STACK=<stack name>
+	@$(UV) run --locked python tools/smoke.py $(if $(API_URL),--api-url '$(API_URL)') $(if $(STACK),--stack '$(STACK)') \
+	  $(if $(ALLOWED_ORIGINS),--allowed-origins '$(ALLOWED_ORIGINS)') $(if $(AUTH),--auth '$(AUTH)') $(ARGS)
+
+# The repository whose workflows may deploy: from the `origin` remote unless given.
+GITHUB_REPOSITORY ?= $(shell git remote get-url origin 2>/dev/null | sed -nE 's#^(https://github\.com/|git@github\.com:)([^/]+/[^/]+)$$#\2#p' | sed 's/\.git$$//')
+
+bootstrap-ci: sam-cli  ## Once per AWS account and region: GitHub OIDC provider, deploy roles, artifact bucket (AWS credentials)
+	@[[ "$(GITHUB_REPOSITORY)" =~ ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$$ ]] || { echo "make bootstrap-ci needs the GitHub" \
+	  "repository whose workflows may deploy: make bootstrap-ci GITHUB_REPOSITORY=owner/name" >&2; exit 2; }
+	$(SAM) deploy --template-file ci/bootstrap.yaml --parameter-overrides GitHubRepository=$(GITHUB_REPOSITORY) \
+	  $(if $(OIDC_PROVIDER_ARN),ExistingOidcProviderArn=$(OIDC_PROVIDER_ARN)) $(ARGS)
+
+# CI builds once (make build) and deploys that build to each stage, without a prompt: a GitHub
+# environment's reviewers approve prod instead of SAM's change-set prompt. SAM_ARTIFACT_BUCKET is the
+# bootstrap stack's bucket, where each stack's artifacts go under its name (the prefix its role may write).
+CONFIG_ENV ?= default
+STACK_NAME = $(or $(STACK),$(shell sed -n '/^\[$(CONFIG_ENV)\.global\.parameters\]/,/^\[/s/^stack_name = "\(.*\)"$$/\1/p' samconfig.toml))
+
+deploy-built: sam-cli $(if $(filter prod,$(CONFIG_ENV)),check-prod-origins)  ## sam deploy of make build's output, no prompt (CI): CONFIG_ENV=default|prod, STACK=, ARGS=
+	@test -f .aws-sam/build/template.yaml || { echo "make deploy-built deploys what make build left in .aws-sam:" \
+	  "run make build first" >&2; exit 2; }
+	$(SAM) deploy --config-env $(CONFIG_ENV) --no-confirm-changeset --stack-name $(STACK_NAME) \
+	  $(if $(SAM_ARTIFACT_BUCKET),--no-resolve-s3 --s3-bucket $(SAM_ARTIFACT_BUCKET) --s3-prefix $(STACK_NAME)) \
+	  $(if $(PARAMETER_OVERRIDES),--parameter-overrides '$(PARAMETER_OVERRIDES)') $(ARGS)
+
+delete-stack: sam-cli  ## Delete a stack and its artifacts without a prompt (CI's preview stacks): make delete-stack STACK=<name>
+	@test -n "$(STACK)" || { echo "make delete-stack needs STACK=<stack name>" >&2; exit 2; }
+	$(SAM) delete --stack-name $(STACK) --no-prompts \
+	  $(if $(SAM_ARTIFACT_BUCKET),--s3-bucket $(SAM_ARTIFACT_BUCKET) --s3-prefix $(STACK))
+
+# --- the API document (issue 16): make openapi --------------------------------------------------------
+.PHONY: openapi
+
+openapi: deps  ## Write docs/openapi.json: every function's routes in one OpenAPI 3.1 document (a test checks it)
+	$(UV) run --locked python -m tools.openapi

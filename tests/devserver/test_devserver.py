@@ -347,3 +347,28 @@ def test_head_through_make_dev_has_gets_headers_and_no_body(dev):
     assert (head.status, head.body) == (200, "")
     for name in ("content-type", "link", "x-total-count", "content-length"):
         assert head.headers.get(name) == get.headers.get(name), name
+
+
+def test_the_demo_origin_serves_swagger_ui_and_the_document_with_this_run_first(dev):
+    server, _ = dev
+    docs = f"http://localhost:{server.demo_port}/docs"
+    assert f"{docs}  (Swagger UI" in server.log()
+    # the page loads Swagger UI from the demo origin itself: no CDN
+    page = request(docs)
+    assert page.status == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "https://" not in page.body
+    for asset in ("swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js"):
+        assert f'"/docs/{asset}"' in page.body
+        served = request(f"{docs}/{asset}")
+        assert served.status == 200, asset
+        assert len(served.body) > 1000, asset
+    # the committed document, with this make dev as the first server
+    served = json.loads(request(f"{docs}/openapi.json").body)
+    committed = json.loads((ROOT / "docs" / "openapi.json").read_text())
+    assert served["servers"][0] == {"url": server.url, "description": "this make dev"}
+    assert served["servers"][1:] == committed["servers"]
+    assert served["paths"] == committed["paths"]
+    # nothing outside Swagger UI's own folder
+    for outside in ("../../../template.yaml", "%2e%2e/%2e%2e/template.yaml", "index.j2x", "vendor"):
+        assert request(f"{docs}/{outside}").status == 404, outside

@@ -15,7 +15,8 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError, EndpointConnectionError
 from moto.core.botocore_stubber import BotocoreStubber
 from reliability.conftest import assert_clean_problem
-from support.handlers import LambdaContext, Result
+from support.emf import dimension_sets, emf_lines, metrics_of, validate
+from support.handlers import PROD_ENV, LambdaContext, Result
 
 THROTTLED = b'{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate exceeded"}'
 UNAVAILABLE = b'{"__type":"com.amazon.coral.availability#ServiceUnavailableException","message":"down"}'
@@ -260,3 +261,31 @@ def _wrapped(cause: BaseException) -> BaseException:
 )
 def test_which_errors_mean_unavailable(error, expected):
     assert aws_faults.unavailable(error) is expected
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "counted"), [(THROTTLED, 400, 1), (UNAVAILABLE, 503, 0)], ids=["throttled", "down"]
+)
+def test_throttling_that_reaches_the_client_is_counted_and_an_outage_is_not(
+    dynamodb_table, cold_start, load_event, inject, no_backoff, capsys, monkeypatch, body, status, counted
+):
+    # GIVEN the items function with the stack's metrics namespace, and DynamoDB failing every GetItem
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "serverless-rest-api-test")
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "items")
+    items = cold_start("items", PROD_ENV)
+    assert invoke(items, load_event("items-post-create")).status == 201
+    capsys.readouterr()
+    inject(Fault({"GetItem"}, body, status))
+    # WHEN a read fails after the SDK's retries
+    result = invoke(items, load_event("items-get-one"))
+    assert_clean_problem(result, 503)
+    # THEN a throttle (not an outage) is counted as DynamoDBThrottled, under the route template
+    documents = emf_lines(capsys.readouterr().out)
+    for document in documents:
+        validate(document)
+    throttled = [d for d in documents if "DynamoDBThrottled" in metrics_of(d)]
+    assert sum(metrics_of(d)["DynamoDBThrottled"] for d in throttled) == counted
+    for document in throttled:
+        assert dimension_sets(document) == [{"route": "/api/v1/items/{item_id}", "service": "items"}]
+    requests = next(d for d in documents if "Requests" in metrics_of(d))
+    assert dimension_sets(requests)[0]["status_class"] == "5xx"

@@ -65,7 +65,7 @@ def parameter_values(template: Mapping[str, Any], overrides: Mapping[str, str]) 
 
 
 class Evaluator:
-    """Evaluates Fn::Equals/Not/And/Or/If/Contains/Join/Select/Split/Sub, Condition and Ref."""
+    """Evaluates Fn::Equals/Not/And/Or/If/Contains/Join/Select/Split/Sub/FindInMap, Condition and Ref."""
 
     def __init__(self, template: Mapping[str, Any], params: Mapping[str, str] | None = None) -> None:
         self.template = template
@@ -117,6 +117,9 @@ class Evaluator:
                 return arg[0].join(self.resolve(arg[1]))
             case "Fn::Select":
                 return self.resolve(arg[1])[int(arg[0])]
+            case "Fn::FindInMap":
+                mapping, top, second = (self.resolve(a) for a in arg)
+                return self.template["Mappings"][mapping][top][second]
             case "Fn::Split":
                 return self.resolve(arg[1]).split(arg[0])
             case "Fn::Sub":

@@ -6,7 +6,9 @@ conditions are decided here with tests/support/cfn.py's Evaluator (resources and
 routes become AWS::ApiGateway::Resource/Method resources and its Cognito security definition an
 AWS::ApiGateway::Authorizer, the Stage and Deployment are dropped, and what pointed at a function's alias
 points at the function. Everything else goes to moto as SAM made it; the Cognito resources and the
-authorizer are created by support.moto_cognito's models, which moto lacks.
+authorizer are created by support.moto_cognito's models, the alarms, the alarm topic's policy and
+subscription, the access log's metric filter and CodeDeploy's application and deployment groups by
+support.moto_operations', which moto lacks too.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from support import moto_cognito  # noqa: F401 - registers the models moto's CloudFormation lacks
+from support import moto_cognito, moto_operations  # noqa: F401 - register the models moto's CloudFormation lacks
 from support.cfn import ARTIFACT_BUCKET, NO_VALUE, Evaluator, artifact_key
 from support.paths import ROOT
 

@@ -14,6 +14,8 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from moto.codedeploy.models import codedeploy_backends
+from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT
 from support.cfn import translate
 from support.moto_stack import for_moto, upload_code
 from support.template import api_events, load_template, table_properties
@@ -25,6 +27,7 @@ PARAMS = {
     "AllowedOrigins": "https://app.example.com",
     "Auth": "cognito",
     "ApiGatewayLoggingRole": "existing",
+    "AlarmEmail": "oncall@example.com",
 }
 STACK = "serverless-rest-api-test"
 FUNCTIONS = sorted({event.resource for event in api_events()})
@@ -195,3 +198,100 @@ def test_log_groups_have_retention(deployed: dict[str, Any]):
     groups = {g["logGroupName"]: g for g in logs.describe_log_groups()["logGroups"]}
     for name in names:
         assert groups[name]["retentionInDays"] == 30
+
+
+# --- operating it (issue 16): alarms, their topic, CodeDeploy, the dashboard ----------------------------
+FUNCTIONS = sorted(
+    name for name, r in load_template()["Resources"].items() if r["Type"] == "AWS::Serverless::Function"
+)
+ALARMS = sorted(
+    name for name, r in load_template()["Resources"].items() if r["Type"] == "AWS::CloudWatch::Alarm"
+)
+
+
+def test_every_alarm_exists_and_notifies_the_encrypted_topic(deployed: dict[str, Any]):
+    physical = deployed["physical"]
+    topic_arn = physical["AlarmTopic"]
+    # GIVEN every alarm of the template, as moto's CloudWatch holds it
+    alarms = {a["AlarmName"]: a for a in boto3.client("cloudwatch").describe_alarms()["MetricAlarms"]}
+    assert set(alarms) == {physical[name] for name in ALARMS}
+    # THEN each notifies the stack's topic when it fires and when it clears
+    for alarm in alarms.values():
+        assert alarm["AlarmActions"] == [topic_arn], alarm["AlarmName"]
+        assert alarm["OKActions"] == [topic_arn], alarm["AlarmName"]
+    # AND the topic is encrypted with the stack's own key, which rotates, and CloudWatch may publish to it
+    attributes = boto3.client("sns").get_topic_attributes(TopicArn=topic_arn)["Attributes"]
+    key_id = physical["AlarmTopicKey"]
+    assert attributes["KmsMasterKeyId"] == key_id
+    assert boto3.client("kms").get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is True
+    (statement,) = json.loads(attributes["Policy"])["Statement"]
+    assert (statement["Principal"], statement["Action"]) == (
+        {"Service": "cloudwatch.amazonaws.com"},
+        "sns:Publish",
+    )
+    # AND the address given is subscribed (AWS then asks it to confirm)
+    subscriptions = boto3.client("sns").list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
+    assert [(s["Protocol"], s["Endpoint"]) for s in subscriptions] == [("email", "oncall@example.com")]
+
+
+def test_every_function_deploys_as_a_canary_rolled_back_by_its_own_alarms(deployed: dict[str, Any]):
+    physical = deployed["physical"]
+    codedeploy = boto3.client("codedeploy")
+    application = physical["ServerlessDeploymentApplication"]
+    assert (
+        codedeploy.get_application(applicationName=application)["application"]["computePlatform"] == "Lambda"
+    )
+    cloudwatch = boto3.client("cloudwatch")
+    for function in FUNCTIONS:
+        group = codedeploy.get_deployment_group(
+            applicationName=application, deploymentGroupName=physical[f"{function}DeploymentGroup"]
+        )["deploymentGroupInfo"]
+        assert group["deploymentConfigName"] == "CodeDeployDefault.LambdaCanary10Percent5Minutes"
+        assert group["autoRollbackConfiguration"]["enabled"] is True
+        assert "DEPLOYMENT_STOP_ON_ALARM" in group["autoRollbackConfiguration"]["events"]
+        # moto keeps the alarm configuration but leaves it out of GetDeploymentGroup's answer: read it there
+        stored = codedeploy_backends[ACCOUNT]["us-east-1"].deployment_groups[application][
+            group["deploymentGroupName"]
+        ]
+        assert stored.alarm_configuration.enabled is True
+        names = [a["name"] for a in stored.alarm_configuration.alarms]
+        assert names
+        # each rollback alarm exists and watches this function: by name (Lambda) or by service (EMF)
+        function_name = physical[function]
+        for alarm in cloudwatch.describe_alarms(AlarmNames=names)["MetricAlarms"]:
+            dimensions = {d["Name"]: d["Value"] for d in alarm["Dimensions"]}
+            assert dimensions.get("FunctionName") == function_name or dimensions.get("service") == (
+                function.removesuffix("Function").lower()
+            ), alarm
+        assert len(cloudwatch.describe_alarms(AlarmNames=names)["MetricAlarms"]) == len(names)
+
+
+def test_the_dashboard_exists_at_the_outputs_url_and_shows_every_alarm(deployed: dict[str, Any]):
+    physical = deployed["physical"]
+    url = deployed["outputs"]["DashboardUrl"]
+    name = physical["Dashboard"]
+    assert url.endswith(f"#dashboards:name={name}")
+    body = json.loads(boto3.client("cloudwatch").get_dashboard(DashboardName=name)["DashboardBody"])
+    (alarm_widget,) = [w for w in body["widgets"] if w["type"] == "alarm"]
+    alarm_arns = {
+        a["AlarmName"]: a["AlarmArn"] for a in boto3.client("cloudwatch").describe_alarms()["MetricAlarms"]
+    }
+    assert sorted(alarm_widget["properties"]["alarms"]) == sorted(alarm_arns[physical[a]] for a in ALARMS)
+    assert deployed["outputs"]["AlarmTopicArn"] == physical["AlarmTopic"]
+
+
+def test_the_access_log_counts_429s_into_the_throttling_alarms_metric(deployed: dict[str, Any]):
+    physical = deployed["physical"]
+    (metric_filter,) = boto3.client("logs").describe_metric_filters(
+        logGroupName=physical["ApiAccessLogGroup"]
+    )["metricFilters"]
+    assert metric_filter["filterPattern"] == '{ $.status = "429" }'
+    (transformation,) = metric_filter["metricTransformations"]
+    (alarm,) = boto3.client("cloudwatch").describe_alarms(AlarmNames=[physical["ApiThrottledAlarm"]])[
+        "MetricAlarms"
+    ]
+    assert (transformation["metricNamespace"], transformation["metricName"]) == (
+        alarm["Namespace"],
+        alarm["MetricName"],
+    )
+    assert alarm["Namespace"] == STACK

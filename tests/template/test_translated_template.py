@@ -171,10 +171,18 @@ def _role(template: dict[str, Any], function: str) -> dict[str, Any]:
     return template["Resources"][role_ref]["Properties"]
 
 
+# Logs, and X-Ray writes: SAM grants AWSXrayWriteOnlyAccess to every function whose Tracing is an
+# intrinsic (here !If TracingOn), in every stage; it writes trace segments and reads sampling rules only.
+MANAGED_POLICIES = [
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+]
+
+
 def test_health_has_no_database_access_at_all():
     template, _ = stack()
     role = _role(template, "HealthFunction")
-    assert role["ManagedPolicyArns"] == ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
+    assert role["ManagedPolicyArns"] == MANAGED_POLICIES
     assert "Policies" not in role
     assert "dynamodb" not in json.dumps(role).lower()
 
@@ -183,7 +191,7 @@ def test_health_has_no_database_access_at_all():
 def test_table_functions_get_crud_on_their_table_only(function: str):
     template, _ = stack()
     role = _role(template, function)
-    assert role["ManagedPolicyArns"] == ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
+    assert role["ManagedPolicyArns"] == MANAGED_POLICIES
     statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
     actions = {a for s in statements for a in s["Action"]}
     assert {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} <= actions

@@ -34,6 +34,14 @@ def test_the_committed_manifest_matches_the_app(function: str, dynamodb_table, c
 
 
 HEAVY = ("fastapi", "pydantic", "mangum", "boto3")
+# Traces and metrics (issue 16): the tracer, the X-Ray SDK and the metrics code, Powertools' and ours.
+OBSERVABILITY = (
+    "aws_lambda_powertools.tracing",
+    "aws_xray_sdk",
+    "aws_lambda_powertools.metrics",
+    "api_core.tracing",
+    "api_core.metrics",
+)
 
 
 def _preflight_event(function: str) -> Path:
@@ -51,7 +59,8 @@ def _heavy(function: str) -> list[str]:
 
 def _first_preflight(function: str, initialization_type: str) -> dict:
     """A fresh interpreter with the function and the layer on sys.path, as on Lambda: which heavy modules
-    are loaded after `import app`, and after its first request, a preflight."""
+    are loaded after `import app`, and after its first request, a preflight. Traces and metrics are on, as
+    in a prod stack (Tracing on, the stack's metrics namespace)."""
     code = (
         "import json, sys\n"
         "import app\n"
@@ -59,7 +68,9 @@ def _first_preflight(function: str, initialization_type: str) -> dict:
         "event = json.load(open(sys.argv[1]))\n"
         "response = app.handler(event, None)\n"
         f"heavy = sorted(m for m in {HEAVY!r} if m in sys.modules)\n"
-        "print(json.dumps({'status': response['statusCode'], 'at_init': at_init, 'heavy': heavy}))\n"
+        f"observability = sorted(m for m in {OBSERVABILITY!r} if m in sys.modules)\n"
+        "print(json.dumps({'status': response['statusCode'], 'at_init': at_init, 'heavy': heavy,"
+        " 'observability': observability}))\n"
     )
     env = {
         "PATH": os.environ.get("PATH", ""),
@@ -72,6 +83,10 @@ def _first_preflight(function: str, initialization_type: str) -> dict:
         "TABLE_NAME": "unused",
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_LAMBDA_INITIALIZATION_TYPE": initialization_type,
+        "POWERTOOLS_TRACE_DISABLED": "false",
+        "POWERTOOLS_METRICS_NAMESPACE": "serverless-rest-api-test",
+        "POWERTOOLS_SERVICE_NAME": function,
+        "LAMBDA_TASK_ROOT": str(FUNCTIONS_DIR / function),
     }
     event = _preflight_event(function)
     completed = subprocess.run(
@@ -81,16 +96,26 @@ def _first_preflight(function: str, initialization_type: str) -> dict:
 
 
 @pytest.mark.parametrize("function", TEMPLATE_FUNCTIONS)
-def test_a_preflight_is_answered_without_importing_fastapi(function: str) -> None:
-    # GIVEN an on-demand cold start WHEN its first request is a preflight
+def test_a_preflight_is_answered_without_importing_fastapi_the_tracer_or_the_metrics_code(
+    function: str,
+) -> None:
+    # GIVEN an on-demand cold start, traces and metrics on, WHEN its first request is a preflight
     result = _first_preflight(function, "on-demand")
-    # THEN it is answered, and neither FastAPI, pydantic, Mangum nor boto3 was imported
-    assert result == {"status": 204, "at_init": [], "heavy": []}
+    # THEN it is answered, and neither FastAPI, pydantic, Mangum nor boto3 was imported, nor the tracer,
+    # the X-Ray SDK or the metrics code (Powertools' package imports the last two with its logger, which
+    # an allowed preflight therefore never builds: api_core.observability)
+    assert result == {"status": 204, "at_init": [], "heavy": [], "observability": []}
 
 
 @pytest.mark.parametrize("function", TEMPLATE_FUNCTIONS)
 def test_with_snapstart_the_app_is_imported_during_init(function: str) -> None:
     # GIVEN a SnapStart init (run when a version is published; cold starts restore its snapshot)
     result = _first_preflight(function, "snap-start")
-    # THEN the app and its clients are loaded during init, so that the snapshot holds them
-    assert result == {"status": 204, "at_init": _heavy(function), "heavy": _heavy(function)}
+    # THEN the app and its clients are loaded during init, so that the snapshot holds them, and with them
+    # the tracer (botocore patched) and the metrics code
+    assert result == {
+        "status": 204,
+        "at_init": _heavy(function),
+        "heavy": _heavy(function),
+        "observability": sorted(OBSERVABILITY),
+    }

@@ -25,6 +25,8 @@ from http.server import SimpleHTTPRequestHandler
 from typing import Any
 
 from tools.devserver.cognito import config_for_page
+from tools.devserver.docs import PREFIX as DOCS_PREFIX
+from tools.devserver.docs import ApiDocs
 from tools.devserver.identity import LocalIdentity
 
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
@@ -35,17 +37,29 @@ MAX_BODY = 64 * 1024
 
 
 class DemoHandler(SimpleHTTPRequestHandler):
-    """Static files of the demo folder, /config.json and the /cognito proxy. Set `identity` and `port`."""
+    """Static files of the demo folder, /config.json, the /cognito proxy and the API's docs (/docs). Set
+    `identity`, `port` and `docs`."""
 
     identity: LocalIdentity | None = None
     port: int = 0
+    docs: ApiDocs | None = None
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def do_GET(self) -> None:
-        if self.path.split("?")[0] == "/config.json":
+        path = self.path.split("?")[0]
+        if path == "/config.json":
             self._json(200, config_for_page(self.identity.pool if self.identity else None))
+            return
+        if self.docs is not None and (path == DOCS_PREFIX or path.startswith(DOCS_PREFIX + "/")):
+            status, content_type, body = self.docs.answer(path)
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")  # the document changes with `make openapi`
+            self.end_headers()
+            self.wfile.write(body)
             return
         super().do_GET()
 

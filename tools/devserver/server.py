@@ -4,7 +4,8 @@ What is SAM's own code: reading template.yaml (Globals, parameters, env.json ove
 turning each HTTP request into the REST (v1) event API Gateway would send, then the Lambda result back
 into HTTP. What is ours: `runtime.WorkerRuntime` (functions in warm worker processes instead of
 containers), moto for DynamoDB and Cognito, API Gateway's own part (`local_api`: throttling, the Cognito
-authorizer, gateway responses), the demo page, and one log line per request.
+authorizer, gateway responses), the demo page and the API's docs (/docs) on another origin, and one log
+line per request.
 Private SAM CLI API: SAM CLI's version is pinned in the Makefile, and tests/devserver covers the seam.
 """
 
@@ -31,6 +32,7 @@ from samcli.lib.providers.sam_stack_provider import SamLocalStackProvider
 from tools.devserver import demo_users
 from tools.devserver.cognito import PoolTemplate, UserPoolError
 from tools.devserver.demo_server import DemoHandler
+from tools.devserver.docs import ApiDocs
 from tools.devserver.dynamodb import LocalDynamoDB
 from tools.devserver.gateway import GatewayResponses, Security, Throttle
 from tools.devserver.identity import LocalIdentity
@@ -187,7 +189,10 @@ class DevServer:
                 print(f"Seeded {count} sample items")
 
     def _start_demo(self) -> None:
-        handler_class = type("Demo", (DemoHandler,), {"identity": self.identity, "port": self.args.demo_port})
+        api_url = f"http://{self.args.host}:{self.args.port}"
+        docs = ApiDocs.from_venv(ROOT / ".venv" / "bin" / "python", ROOT / "docs" / "openapi.json", api_url)
+        attributes = {"identity": self.identity, "port": self.args.demo_port, "docs": docs}
+        handler_class = type("Demo", (DemoHandler,), attributes)
         handler = partial(handler_class, directory=str(DEMO_DIR))
         self.demo = ThreadingHTTPServer(("127.0.0.1", self.args.demo_port), handler)
         threading.Thread(target=self.demo.serve_forever, daemon=True).start()
@@ -208,6 +213,7 @@ class DevServer:
         self._print_sign_in()
         print(f"\nAPI   {api_url}")
         print(f"Demo  {demo_url}  (another origin: the calls are cross-origin)")
+        print(f"Docs  http://localhost:{self.args.demo_port}/docs  (Swagger UI for docs/openapi.json)")
         print("Ctrl-C stops everything.\n")
         sys.stdout.flush()
 

@@ -9,7 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api_core.aws_faults import unavailable
+from api_core.aws_faults import throttled, unavailable
+from api_core.metrics import Signal, note
 from api_core.observability import logger
 from api_core.problems import (
     PROBLEM_JSON,
@@ -100,6 +101,8 @@ async def _on_unhandled(request: Request, exc: Exception) -> JSONResponse:
     if unavailable(exc):
         # DynamoDB throttled or was unreachable and the SDK's retries (standard mode) are spent.
         logger.warning("database unavailable", extra={"path": request.url.path, "error": type(exc).__name__})
+        if throttled(exc):
+            note(Signal.DYNAMODB_THROTTLED)
         return problem_response(
             request,
             503,

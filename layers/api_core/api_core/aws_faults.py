@@ -3,7 +3,8 @@
 - `guard_client` registers a botocore hook so that no DynamoDB attempt starts unless it can finish
   (connect plus read timeout) before the Lambda runtime's deadline: a write is never cut off half-way.
 - `unavailable` tells which exceptions mean "DynamoDB is throttling or unreachable", after the SDK's own
-  retries (standard mode) gave up; `app_factory` answers those with 503 and `Retry-After`.
+  retries (standard mode) gave up; `app_factory` answers those with 503 and `Retry-After`, and counts
+  the `throttled` ones (api_core.metrics).
 
 Nothing here imports FastAPI, Mangum or botocore: exceptions are recognised by class name.
 """
@@ -35,6 +36,11 @@ _UNAVAILABLE_CODES = frozenset(
     }
 )
 _UNAVAILABLE_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"})
+# Of those, the ones that mean "over capacity" rather than "failing" (metrics count them apart).
+_THROTTLING_CODES = frozenset(
+    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+)
+_THROTTLING_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded"})
 # botocore's network errors, by class name (botocore.exceptions), so this module need not import it.
 _NETWORK_ERRORS = frozenset(
     {"EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ConnectionClosedError"}
@@ -93,14 +99,22 @@ def _check_time_before_send(**_: Any) -> None:
 def unavailable(exc: BaseException) -> bool:
     """Whether `exc` (or what caused it) means DynamoDB is throttling or unreachable, retries spent, or
     that no attempt could start in the time left (OutOfTime wrapped by a library)."""
-    seen: set[int] = set()
+    return any(_is_unavailable(current) for current in _chain(exc))
+
+
+def throttled(exc: BaseException) -> bool:
+    """Whether `exc` (or what caused it) is DynamoDB throttling that the SDK's retries did not absorb: of
+    the `unavailable` errors, those that say "over capacity" rather than "failing"."""
+    return any(_has_code(current, _THROTTLING_CODES, _THROTTLING_REASONS) for current in _chain(exc))
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
     current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if _is_unavailable(current):
-            return True
+    while current is not None and all(current is not seen for seen in chain):
+        chain.append(current)
         current = current.__cause__ or current.__context__
-    return False
+    return chain
 
 
 def _is_unavailable(exc: BaseException) -> bool:
@@ -109,13 +123,19 @@ def _is_unavailable(exc: BaseException) -> bool:
     names = {cls.__name__ for cls in type(exc).__mro__ if cls.__module__.startswith("botocore")}
     if names & _NETWORK_ERRORS:
         return True
-    if "ClientError" not in names:
+    return _has_code(exc, _UNAVAILABLE_CODES, _UNAVAILABLE_REASONS)
+
+
+def _has_code(exc: BaseException, codes: frozenset[str], reasons: frozenset[str]) -> bool:
+    """A botocore ClientError with one of `codes`, or a cancelled transaction for one of `reasons`."""
+    classes = type(exc).__mro__
+    if not any(c.__name__ == "ClientError" and c.__module__.startswith("botocore") for c in classes):
         return False
     response = getattr(exc, "response", None) or {}
     code = str(response.get("Error", {}).get("Code", ""))
-    if code in _UNAVAILABLE_CODES:
+    if code in codes:
         return True
-    reasons = response.get("CancellationReasons") or []
+    cancellations = response.get("CancellationReasons") or []
     return code == "TransactionCanceledException" and any(
-        isinstance(r, dict) and r.get("Code") in _UNAVAILABLE_REASONS for r in reasons
+        isinstance(r, dict) and r.get("Code") in reasons for r in cancellations
     )

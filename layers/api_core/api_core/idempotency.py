@@ -27,6 +27,7 @@ from api_core.aws_faults import guard_client
 from api_core.dynamo import BOTO_CONFIG, Database
 from api_core.errors import IdempotencyKeyReused, RequestInProgress
 from api_core.idempotency_key import IdempotencyKey
+from api_core.metrics import Signal, note
 from api_core.problems import RETRY_AFTER_SECONDS
 
 DEFAULT_EXPIRY_SECONDS = 24 * 60 * 60
@@ -98,10 +99,16 @@ class Idempotency:
             return create()
         if key.lambda_context is not None:
             self._config.register_lambda_context(key.lambda_context)
+        created: list[dict[str, Any]] = []  # what `create` made now; empty when the result was stored
+
+        def action() -> dict[str, Any]:
+            created.append(create().model_dump(mode="json"))
+            return created[0]
+
         try:
             result = self._call()(
                 request={"key": [within, key.value], "payload": body.model_dump(mode="json")},
-                action=lambda: create().model_dump(mode="json"),
+                action=action,
             )
         except IdempotencyValidationError:
             raise IdempotencyKeyReused(
@@ -112,6 +119,8 @@ class Idempotency:
                 "a request with this Idempotency-Key is still in progress: retry shortly",
                 headers={"Retry-After": RETRY_AFTER_SECONDS},
             ) from None
+        if not created:
+            note(Signal.IDEMPOTENT_REPLAY)
         return model.model_validate(result)
 
 

@@ -6,7 +6,8 @@ and a repeated Origin header is seen as repeated (docs/ARCHITECTURE.md, "How a r
 
 Each request is classified once, into a `Decision` of one `Kind`; each kind has one code path, and every
 answer but a malformed event's goes through one `_decorate`, which also writes the one refusal log line
-and keeps every answer to a HEAD bodiless.
+and keeps every answer to a HEAD bodiless. Then the invocation's metrics are published (api_core.metrics),
+except for an allowed preflight; the app runs in a trace subsegment when tracing is on (api_core.tracing).
 
 `lazy_handler("api:app")` imports the app (FastAPI, pydantic, Mangum) only when the first request that
 needs it arrives: preflights are answered from the function's committed `routes.json`.
@@ -37,7 +38,7 @@ from api_core.events import (
     strip_headers,
     with_method,
 )
-from api_core.observability import logger
+from api_core.observability import logger, tracing_enabled
 from api_core.problems import (
     PROBLEM_JSON,
     TYPE_CORS_REFUSED,
@@ -79,6 +80,7 @@ def lazy_handler(
     # Built even when `cors` overrides it: a bad STAGE or CORS setting fails every function of the stack.
     environment_policy = environment_cors_policy()
     environment_auth()  # a prod stage without an authorizer fails here, unless anonymous writes are allowed
+    tracing_enabled()
     policy = cors if cors is not None else environment_policy
     for name in require_env:
         required_env(name)
@@ -126,6 +128,7 @@ class Decision:
     served: frozenset[str] | None  # the methods of the path's routes; None when no route matches
     cors_headers: Mapping[str, str]  # the policy's Access-Control-* for the answer; {} when refused
     screened: LambdaResponse | None = None  # the screening's problem response: MALFORMED, SCREENED_OUT
+    route: str | None = None  # the route template the path matches (metrics, traces); None when none does
 
 
 class _EntryPoint:
@@ -138,6 +141,7 @@ class _EntryPoint:
         self._load_app = load_app
         self._app: Any = None
         self._asgi: LambdaHandler | None = None
+        self._tracer: Any = None  # api_core.tracing.AppTracer when tracing is on, built with the app
 
     @property
     def app(self) -> Any:
@@ -153,6 +157,10 @@ class _EntryPoint:
 
             from api_core.asgi_scope import HANDLERS  # noqa: PLC0415 - imports Mangum
 
+            if tracing_enabled():
+                from api_core.tracing import AppTracer  # noqa: PLC0415 - lazy: the X-Ray SDK too
+
+                self._tracer = AppTracer()
             self._app = self._load_app()
             self.routes = RouteTable.from_app(self._app)
             # Without this, Mangum base64-encodes problem+json bodies, which API Gateway passes as-is.
@@ -186,18 +194,25 @@ class _EntryPoint:
                 allow = ", ".join(sorted((decision.served or frozenset()) | {"OPTIONS"}))
                 response = make_response(request.format, 204, {"Allow": allow})
             case Kind.HEAD:
-                response = self._run_app(request, with_method(event, "GET"), context)
+                response = self._run_app(decision, with_method(event, "GET"), context)
             case Kind.TO_APP:
-                response = self._run_app(request, event, context)
-        return self._decorate(decision, response)
+                response = self._run_app(decision, event, context)
+        response = self._decorate(decision, response)
+        if decision.kind is not Kind.PREFLIGHT or decision.refusal is not None:
+            from api_core.metrics import publish  # noqa: PLC0415 - lazy: an allowed preflight never loads it
+
+            refused = str(decision.refusal.check) if decision.refusal is not None else None
+            publish(decision.route, response["statusCode"], refused)
+        return response
 
     def classify(self, request: HttpRequest, event: dict[str, Any], context: Any) -> Decision:
         """Decide, once, what to do with a request; starts the deadline and screens what it must."""
         served = self.routes.methods_for(request.path)
+        route = self.routes.template_for(request.path)
         malformed = malformed_request(event, request)
         if malformed is not None:
             # No CORS headers: the Origin may be one of the malformed parts, and no browser sends these.
-            return Decision(Kind.MALFORMED, request, (), None, served, {}, malformed)
+            return Decision(Kind.MALFORMED, request, (), None, served, {}, malformed, route)
         origin = request.headers.get("origin", ())
         if request.method == "OPTIONS" and origin and request.header("access-control-request-method"):
             answer = self.policy.preflight(
@@ -206,12 +221,14 @@ class _EntryPoint:
                 request_headers=request.header("access-control-request-headers"),
                 served_methods=served,
             )
-            return Decision(Kind.PREFLIGHT, request, origin, answer.refusal, served, answer.headers)
+            return Decision(
+                Kind.PREFLIGHT, request, origin, answer.refusal, served, answer.headers, route=route
+            )
         refusal = self.policy.check_origin(origin) if origin else None
         cors_headers = self.policy.actual_headers(origin[0]) if origin and refusal is None else {}
 
         def decided(kind: Kind, screened: LambdaResponse | None = None) -> Decision:
-            return Decision(kind, request, origin, refusal, served, cors_headers, screened)
+            return Decision(kind, request, origin, refusal, served, cors_headers, screened, route)
 
         start_deadline(context)
         is_write = request.method in WRITE_METHODS
@@ -227,12 +244,15 @@ class _EntryPoint:
             return decided(Kind.PLAIN_OPTIONS)
         return decided(Kind.HEAD if request.method == "HEAD" else Kind.TO_APP)
 
-    def _run_app(self, request: HttpRequest, event: dict[str, Any], context: Any) -> LambdaResponse:
+    def _run_app(self, decision: Decision, event: dict[str, Any], context: Any) -> LambdaResponse:
         try:
-            return self.asgi_handler()(event, context)
+            handler = self.asgi_handler()
+            if self._tracer is not None:
+                return self._tracer.run(decision.route, handler, event, context)
+            return handler(event, context)
         except Exception:
             logger.exception("unhandled exception outside the app")
-            return problem(request, 500, "an unexpected error occurred", TYPE_INTERNAL)
+            return problem(decision.request, 500, "an unexpected error occurred", TYPE_INTERNAL)
 
     def _decorate(self, decision: Decision, response: LambdaResponse) -> LambdaResponse:
         request = decision.request

@@ -16,22 +16,31 @@ import os
 import re
 from typing import Any
 
+# What metrics and traces call a request whose path matches no route (a 404, or a 405 elsewhere).
+UNMATCHED_ROUTE = "unmatched"
+
 
 class RouteTable:
-    def __init__(self, routes: list[tuple[re.Pattern[str], frozenset[str]]]) -> None:
+    def __init__(self, routes: list[tuple[re.Pattern[str], frozenset[str], str]]) -> None:
         self._routes = [
-            (regex, (methods | {"HEAD"}) if "GET" in methods else methods) for regex, methods in routes
+            (regex, (methods | {"HEAD"}) if "GET" in methods else methods) for regex, methods, _ in routes
         ]
+        self._templates = [(regex, template) for regex, _, template in routes]
 
     @classmethod
     def from_app(cls, app: Any) -> RouteTable:
-        """Collect (path regex, methods) from every HTTP route of a Starlette/FastAPI app."""
+        """Collect (path regex, methods, path template) from every HTTP route of a Starlette/FastAPI app."""
         entries = [
-            (route.path_regex, frozenset(route.methods))
+            (route.path_regex, frozenset(route.methods), route.path)
             for route in app.routes
             if getattr(route, "methods", None) and getattr(route, "path_regex", None)
         ]
         return cls(entries)
+
+    def template_for(self, path: str) -> str | None:
+        """The route template `path` matches (`/api/v1/items/{item_id}`), or None: what metrics and traces
+        name a request by, since a raw path with ids in it would make every id a metric of its own."""
+        return next((template for regex, template in self._templates if regex.match(path)), None)
 
     def methods_for(self, path: str) -> frozenset[str] | None:
         """The methods served at `path`, or None when no route matches it."""
@@ -51,7 +60,9 @@ class RouteTable:
         """
         with open(path, encoding="utf-8") as file:
             entries = json.load(file)
-        return cls([(re.compile(entry["regex"]), frozenset(entry["methods"])) for entry in entries])
+        return cls(
+            [(re.compile(entry["regex"]), frozenset(entry["methods"]), entry["path"]) for entry in entries]
+        )
 
 
 def manifest(app: Any) -> list[dict[str, Any]]:

@@ -1,47 +1,10 @@
-// The demo frontend: every call is cross-origin and credentialed, as a real SPA on its own domain.
-// Headers shown in the log are the ones JavaScript can read: CORS-safelisted ones plus those the API
-// lists in Access-Control-Expose-Headers (ETag, Location, Link, X-Total-Count, X-Request-Id, ...).
-"use strict";
+// The items list: page numbers, cursors, create, and edits made conditional with If-Match.
+import { $, API, call } from "./api.js";
 
-const params = new URLSearchParams(location.search);
-const API = (params.get("api") || "http://127.0.0.1:3000").replace(/\/$/, "");
-const EXPOSED = ["content-type", "etag", "location", "link", "x-total-count", "x-request-id", "retry-after"];
-const $ = (id) => document.getElementById(id);
 const state = { page: 1, totalPages: null, nextCursor: null, etags: new Map() };
 
 $("page-origin").textContent = location.origin;
 $("api-base").textContent = API;
-
-async function call(method, path, { body, headers = {} } = {}) {
-  const init = { method, credentials: "include", headers: { ...headers } };
-  if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    init.headers["Content-Type"] ??= "application/json";
-  }
-  const url = API + path;
-  let response;
-  try {
-    response = await fetch(url, init);
-  } catch (error) {
-    // A CORS refusal is indistinguishable from a network error in JS: the reason is only in the console.
-    record(`${method} ${path} -> blocked (${error.message})`, "err", "blocked");
-    throw error;
-  }
-  const seen = EXPOSED.map((name) => [name, response.headers.get(name)]).filter(([, v]) => v !== null);
-  const shown = seen.map(([k, v]) => `\n    ${k}: ${v}`).join("");
-  record(`${method} ${path} -> ${response.status}${shown}`, response.ok ? "ok" : "err", String(response.status));
-  const text = await response.text();
-  return { response, data: text ? JSON.parse(text) : null };
-}
-
-function record(line, kind, status) {
-  const entry = document.createElement("div");
-  entry.className = kind;
-  entry.textContent = line;
-  $("log").prepend(entry);
-  $("status").dataset.lastStatus = status;
-  $("status").textContent = `last call: ${status}`;
-}
 
 function render(items) {
   const rows = $("items");
