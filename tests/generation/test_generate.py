@@ -7,6 +7,7 @@ unit and handler tiers run, in this environment.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 import yaml
 from support.generation import ANSWERS, generate, run_tests, sam_validate, template_repository, working_files
 from support.paths import ROOT
+from support.template import parse_template
 
 # What a sample leaves behind in code when it is gone: its logical id, its folder, its events, a cold start.
 ARTIFACTS = {
@@ -70,6 +72,13 @@ def check_answers_and_references(project: Path, samples: str) -> None:
                 ARTIFACTS[gone].finditer(p.read_text(errors="replace"))
                 if p.relative_to(project).as_posix() not in COPES]  # fmt: skip
         assert dead == [], f"references to the {gone} sample left behind"
+    # The dashboards left are still JSON, naming only functions the project has
+    template = parse_template((project / "template.yaml").read_text())
+    names = {n for n, r in template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
+    for dashboard in (r for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::Dashboard"):
+        body = dashboard["Properties"]["DashboardBody"]["Fn::Sub"]
+        json.loads(re.sub(r"\$\{[^}]*\}", "x", body))
+        assert set(re.findall(r"\$\{(\w+Function)\b", body)) <= names
     events = {p.stem for p in (project / "events").glob("*.json")}
     for path in code_files(project):
         for name in re.findall(r"load_event\(\s*\"([a-z0-9-]+)\"", path.read_text(errors="replace")):

@@ -108,6 +108,16 @@ def test_it_writes_the_function_events_tests_and_template_entries(with_things: P
     }  # fmt: skip
     assert function["LoggingConfig"] == {"LogGroup": {"Ref": "ThingsFunctionLogGroup"}}
     assert template["Resources"]["ThingsFunctionLogGroup"]["Type"] == "AWS::Logs::LogGroup"
+    # AND whatever the template gives every function (alarms, a deployment preference, the dashboard's
+    # entries) is the new function's too, named after it
+    for companion in (n for n in template["Resources"] if n.startswith("HealthFunction")):
+        assert companion.replace("Health", "Things", 1) in template["Resources"], companion
+    text = json.dumps(template)
+    assert "service" not in text or '{"Name": "service", "Value": "things"}' in text
+    for dashboard in (r for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::Dashboard"):
+        body = dashboard["Properties"]["DashboardBody"]["Fn::Sub"]
+        json.loads(re.sub(r"\$\{[^}]*\}", "x", body))
+        assert body.count("${ThingsFunction") == body.count("${HealthFunction") > 0
     paths = template["Resources"]["RestApi"]["Properties"]["DefinitionBody"]["paths"]
     for path in ("/api/v1/things", "/api/v1/things/{thing_id}"):
         assert set(paths[path]) == {"get", "head", "options", "x-amazon-apigateway-any-method"}

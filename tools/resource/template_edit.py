@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import re
 from typing import Any
 
@@ -24,6 +25,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from tools.resource.names import Refused, ResourceNames
 
 FUNCTION = "AWS::Serverless::Function"
+DASHBOARD = "AWS::CloudWatch::Dashboard"
 MODEL_CODE_URI = "functions/health/"  # the one function every project keeps: new functions copy its shape
 
 
@@ -144,6 +146,9 @@ class Template:
         new_resources = self._new_resources(names, model)
         new_paths = self._new_paths_text(names, model)
         lines = self.text.splitlines(keepends=True)
+        for dashboard in self.dashboards():
+            for number in self._dashboard_lines(dashboard):
+                lines[number] = _widget_with(lines[number], model, names.function_id)
         # The later insertion first, so that the earlier one's line number still holds.
         inserts = sorted(
             [
@@ -187,10 +192,30 @@ class Template:
             }
         )
         result = CommentedMap({new: function})
+        service = self._service_name(model)
         for companion in self.companions(model):
             copied = _renamed(_uncommented(copy.deepcopy(self.resources[companion])), old, new)
-            result[companion.replace(old, new, 1)] = copied
+            # An alarm on the layer's metrics names the function by its service name.
+            result[companion.replace(old, new, 1)] = _replaced_values(copied, service, names.plural)
         return result
+
+    def _service_name(self, function: str) -> str | None:
+        variables = (self.resources[function]["Properties"].get("Environment") or {}).get("Variables") or {}
+        return variables.get("POWERTOOLS_SERVICE_NAME")
+
+    # -- dashboards: one line per widget, each JSON; the new function's entries follow the others' ----------
+    def dashboards(self) -> list[str]:
+        return [n for n, r in self.resources.items() if isinstance(r, dict) and r.get("Type") == DASHBOARD]
+
+    def _dashboard_lines(self, name: str) -> range:
+        """The file's lines of the dashboard's body (a block scalar after `DashboardBody:`)."""
+        properties = self.resources[name]["Properties"]
+        start, column = properties.lc.key("DashboardBody")
+        lines = self.text.splitlines()
+        end = start + 1
+        while end < len(lines) and (not lines[end].strip() or _indent(lines[end]) > column):
+            end += 1
+        return range(start + 1, end)
 
     def _new_paths_text(self, names: ResourceNames, model: str) -> str:
         model_path = next(p for p, f in self.routes().items() if f == model)
@@ -273,6 +298,12 @@ class Template:
         added_paths = {names.collection_path, names.member_path}
         for resources in (expected, after_resources):  # the API compared without its paths, then the paths
             del resources[self.api_id()]["Properties"]["DefinitionBody"]["paths"]
+        model = self.model_function()
+        for dashboard in self.dashboards():
+            body = expected[dashboard]["Properties"]["DashboardBody"]
+            tag, text = next(iter(body.items())) if isinstance(body, dict) else (None, body)
+            text = "".join(_widget_with(line, model, names.function_id) for line in text.splitlines(True))
+            expected[dashboard]["Properties"]["DashboardBody"] = {tag: text} if tag else text
         if (
             after_resources != expected
             or {k: v for k, v in after_paths.items() if k not in added_paths} != before_paths
@@ -349,6 +380,59 @@ def _renamed(node: Any, old: str, new: str) -> Any:
         renamed = _rename_text(str(node), old, new)
         return type(node)(renamed) if renamed != node else node
     return node
+
+
+def _replaced_values(node: Any, old: str | None, new: str) -> Any:
+    """Every scalar value equal to `old` replaced by `new` (keys and other values stay)."""
+    if old is None:
+        return node
+    if isinstance(node, dict):
+        for key in list(node):
+            node[key] = _replaced_values(node[key], old, new)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            node[index] = _replaced_values(value, old, new)
+    elif isinstance(node, str) and not isinstance(node, TaggedScalar) and str(node) == old:
+        return type(node)(new) if type(node) is not str else new
+    return node
+
+
+def _widget_with(line: str, model: str, new: str) -> str:
+    """A dashboard widget line (JSON) with the new function's entries after the other functions': each
+    array entry naming `${<model>...}` is copied, renamed, after the array's last entry naming a function.
+    Lines that are not a widget, or name no model entry, are returned as they are."""
+    text = line.strip()
+    comma = text.endswith(",")
+    try:
+        widget = json.loads(text.removesuffix(","))
+    except ValueError:
+        return line
+    if json.dumps(widget) != text.removesuffix(","):
+        return line  # not written the way json.dumps writes it: not ours to rewrite
+
+    def visit(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {key: visit(value) for key, value in node.items()}
+        if not isinstance(node, list):
+            return node
+        # The outermost array with entries about the model is the list of entries: its entries are copied
+        # whole (an entry may itself be an array, as a metric is).
+        copies = [json.loads(_rename_text(json.dumps(v), model, new)) for v in node if _names(v, model)]
+        if not copies:
+            return [visit(value) for value in node]
+        last = max(i for i, v in enumerate(node) if _names(v, "") and "Function" in json.dumps(v))
+        return node[: last + 1] + copies + node[last + 1 :]
+
+    changed = visit(widget)
+    if changed == widget:
+        return line
+    indent = line[: len(line) - len(line.lstrip())]
+    return f"{indent}{json.dumps(changed)}{',' if comma else ''}{line[len(line.rstrip()) :]}"
+
+
+def _names(value: Any, function: str) -> bool:
+    """Whether a dashboard entry is about `function` (a `${Function}` or `${FunctionXxx.Arn}` in it)."""
+    return bool(re.search(rf"\$\{{{re.escape(function)}\w*(\.Arn)?\}}", json.dumps(value)))
 
 
 def _rename_text(text: str, old: str, new: str) -> str:
