@@ -120,19 +120,19 @@ ARCHITECTURE ?= x86_64
 export ARCHITECTURE
 # The check runs the layer's own cold-start validation, which needs the layer's dependencies
 # (publicsuffixlist): the project's environment has them.
-CHECK_PROD_ORIGINS = $(UV) run --locked python tools/check-prod-origins.py $(if $(ALLOWED_ORIGINS),--allowed-origins '$(ALLOWED_ORIGINS)')
+CHECK_PROD_ORIGINS = $(UV) run --locked python tools/check-prod-origins.py $(if $(ALLOWED_ORIGINS),--allowed-origins '$(ALLOWED_ORIGINS)') $(if $(ADMIN_ORIGINS),--admin-origins '$(ADMIN_ORIGINS)')
 
 .PHONY: deploy deploy-prod check-prod-origins
 
 deploy: build  ## sam build, then sam deploy of the dev stack ([default] in samconfig.toml; AWS credentials)
 	$(SAM) deploy
 
-deploy-prod: check-prod-origins  ## Refuse unless AllowedOrigins is explicit and prod signs in (Auth), then build and deploy prod (AWS credentials)
+deploy-prod: check-prod-origins  ## Refuse unless AllowedOrigins and AdminOrigins are explicit and prod signs in (Auth), then build and deploy prod (AWS credentials)
 	$(MAKE) --no-print-directory build
 	$(SAM) deploy --config-env prod \
-	  $(if $(ALLOWED_ORIGINS),--parameter-overrides "$$($(CHECK_PROD_ORIGINS) --print-overrides)")
+	  $(if $(ALLOWED_ORIGINS)$(ADMIN_ORIGINS),--parameter-overrides "$$($(CHECK_PROD_ORIGINS) --print-overrides)")
 
-check-prod-origins: deps  ## Check prod's AllowedOrigins (samconfig.toml, or ALLOWED_ORIGINS=...) and Auth offline, as the template and functions will
+check-prod-origins: deps  ## Check prod's AllowedOrigins and AdminOrigins (samconfig.toml, or ALLOWED_ORIGINS=... ADMIN_ORIGINS=...) and Auth offline, as the template and functions will
 	@$(CHECK_PROD_ORIGINS)
 
 # --- reliability (issue 8): make reliability ---------------------------------------------------------

@@ -5,6 +5,8 @@ Who may call (with AUTH=cognito; with AUTH=none, anyone may do anything):
 - a user, and that user's orders: the user (`sub` == id) or an admin; anyone else gets 404, as for a user
   that does not exist, so that ids cannot be probed.
 - GET /api/v1/users, the list: admins only (403).
+
+CORS: one route-level tier, `profile`, keeps DELETE of a user away from browsers (below).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import service
 from api_core.app_factory import create_app
 from api_core.auth import ADMIN, Caller, SignedIn, in_group, refused
 from api_core.conditional import IfMatch, IfNoneMatch, conditional_get, with_etag
+from api_core.cors.tiers import Tier
 from api_core.errors import NotFound
 from api_core.lists import ListParams, list_response
 from api_core.pagination import CursorBody, PageBody
@@ -28,7 +31,16 @@ ORDERS = "/api/v1/users/{user_id}/orders"
 ORDER = "/api/v1/users/{user_id}/orders/{order_id}"
 MERGE_PATCH = "application/merge-patch+json"
 
-app = create_app(title="Users")
+# Deleting a user deletes every order of theirs, and cannot be undone: no page may do it. The tier opens
+# the route to browsers for reading and editing only, so a browser's preflight for DELETE is refused
+# (403, method-not-exposed) and the browser never sends the DELETE. That protects the signed-in user from
+# any page on an allowed origin (a bug, an injected or third-party script) deleting their account with
+# their credentials. It does not protect the route from anything else: curl, a script or a server with a
+# token still reaches DELETE, and the owner-or-admin rule below is what decides it. Origins, credentials
+# and headers are inherited from the function's policy (the environment's `app` tier).
+PROFILE_TIER = Tier("profile", route=USER, methods=frozenset({"GET", "PUT", "PATCH"}))
+
+app = create_app(title="Users", cors_tiers=[PROFILE_TIER])
 OWNER_OR_ADMIN = "owner-or-admin"  # the check's name in the refusal log line
 
 

@@ -40,7 +40,8 @@ def prod_api(tmp_path_factory):
     server = start_devserver(
         tmp,
         "--parameter-overrides",
-        "Stage=prod AllowedOrigins=https://app.example.com AllowAnonymousWrites=true",
+        "Stage=prod AllowedOrigins=https://app.example.com AdminOrigins=https://admin.example.com "
+        "AllowAnonymousWrites=true",
     )
     yield server
     server.stop()

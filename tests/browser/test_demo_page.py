@@ -91,7 +91,8 @@ def test_prod_api_with_an_unlisted_origin_is_blocked_by_the_browser(browser, tmp
     server = start_devserver(
         tmp_path,
         "--parameter-overrides",
-        "Stage=prod AllowedOrigins=https://app.example.com AllowAnonymousWrites=true",
+        "Stage=prod AllowedOrigins=https://app.example.com AdminOrigins=https://admin.example.com "
+        "AllowAnonymousWrites=true",
     )
     try:
         page = browser.new_page()

@@ -36,6 +36,7 @@ UNSCOPABLE = {
     "cloudformation:ValidateTemplate",
     "cloudformation:GetTemplateSummary",
     "cognito-idp:CreateUserPool",
+    "kms:CreateKey",
     "logs:DescribeResourcePolicies",
 }
 IDENTITY_TYPES = frozenset(
@@ -43,11 +44,11 @@ IDENTITY_TYPES = frozenset(
 )
 # Calls a resource's handlers may make that the template never needs, by the property that needs them.
 NOT_USED = {
-    "codedeploy:": "Alias DeploymentPreference (gradual deploys)",
     "ec2:": "Function VpcConfig",
     "elasticfilesystem:": "Function FileSystemConfigs",
     "s3files:": "Function FileSystemConfigs",
-    "kms:": "customer-managed keys (every resource uses AWS-owned encryption)",
+    # The alarm topic's own key (AWS::KMS::Key) is granted; no other resource uses a customer-managed key.
+    "kms:@not-a-key": "customer-managed keys of the table, functions and user pool (AWS-owned encryption)",
     "kinesis:": "Table KinesisStreamSpecification",
     "firehose:": "LogGroup delivery to Firehose",
     "s3:REST.PUT.OBJECT": "LogGroup delivery to S3",
@@ -185,15 +186,28 @@ def test_each_role_reaches_only_its_own_stacks_resources_and_artifacts(role, sta
                 assert named, resource
                 assert all(n.startswith(own) for n in named), (role, statement["Sid"], resource)
             else:
-                # What is not named after the stacks is the shared layer or the bucket itself.
-                assert ":layer:ApiCoreLayer" in resource or resource == "${ArtifactBucket.Arn}", resource
+                # Not named after the stacks: the shared layer, the bucket itself, AWS's own CodeDeploy
+                # configurations, and KMS keys (random ids), which the statement ties to the stack by tag.
+                assert (
+                    ":layer:ApiCoreLayer" in resource
+                    or resource == "${ArtifactBucket.Arn}"
+                    or resource.endswith(":deploymentconfig:*")
+                    or (resource.endswith(":key/*") and _stack_tag(statement) == own)
+                ), resource
         # Called directly: CloudFormation and the artifacts. Everything else only through CloudFormation,
         # and a role only when handed to the stack's functions or API.
         if not all(a.startswith(("cloudformation:", "s3:")) for a in _actions(statement)):
-            assert statement["Condition"] == THROUGH_CLOUDFORMATION or (
+            through = {k: v for k, v in statement["Condition"].items() if k != "StringLike"}
+            assert through == THROUGH_CLOUDFORMATION or (
                 _actions(statement) == ["iam:PassRole"]
                 and "iam:PassedToService" in statement["Condition"]["StringEquals"]
             ), statement["Sid"]
+
+
+def _stack_tag(statement: dict[str, Any]) -> str | None:
+    like = statement.get("Condition", {}).get("StringLike", {})
+    tag = like.get("aws:ResourceTag/aws:cloudformation:stack-name")
+    return _text(tag) if tag is not None else None
 
 
 def test_the_three_roles_differ_only_in_their_stage():
@@ -259,6 +273,8 @@ def _app_resource_types() -> set[str]:
 def _not_used(permission: str, types: set[str]) -> bool:
     if any(permission.startswith(prefix) for prefix in NOT_USED if "@" not in prefix):
         return True
+    if permission.startswith("kms:") and "AWS::KMS::Key" not in types:
+        return "kms:@not-a-key" in NOT_USED
     # A permission only Cognito's handlers list, for features of Cognito the template does not use.
     return f"{permission}@AWS::Cognito" in NOT_USED and all(t.startswith("AWS::Cognito::") for t in types)
 

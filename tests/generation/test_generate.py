@@ -24,9 +24,10 @@ ARTIFACTS = {
         rf"{name.capitalize()}Function|functions/{name}\b|\b{name}-(get|post|put|patch|delete|options|v2|orders)-"
         rf"|(cold_start|load_handler)\(\s*\"{name}\""
     )
-    for name in ("items", "users")
+    for name in ("items", "users", "admin")
 }
-GONE = {"none": ("items", "users"), "items": ("users",), "all": ()}
+# The admin console's function counts items and users: it comes with all the samples.
+GONE = {"none": ("items", "users", "admin"), "items": ("users", "admin"), "all": ()}
 CODE = ("tests", "tools", "benchmarks", "functions", "layers", ".ci")
 # Files copier renders: a `<file>.jinja` symlink beside each (copier.yml).
 RENDERED = {

@@ -15,7 +15,7 @@ from api_core.settings import ConfigError, cors_policy_from_settings, load_setti
 from support.cfn import Evaluator
 from support.handlers import ALLOWED_ORIGIN, DISALLOWED_ORIGIN, PROD_ENV, invoke
 from support.paths import ROOT
-from support.template import load_template
+from support.template import functions, load_template
 
 # Prod allows https://app.example.com and https://*.preview.example.com (support.handlers.PROD_ENV).
 ATTACKS = {
@@ -174,7 +174,7 @@ def test_an_origin_anywhere_in_a_v1_event_counts(
         ({"STAGE": "prod ", "CORS_ALLOWED_ORIGINS": "*"}, "CORS_ALLOWED_ORIGINS"),
     ],
 )
-@pytest.mark.parametrize("function", ["health", "items", "users"])
+@pytest.mark.parametrize("function", sorted(functions()))  # every function of template.yaml
 def test_no_environment_makes_a_prod_function_reflect(
     dynamodb_table, cold_start, monkeypatch, figures, env, variable, function
 ):
@@ -201,7 +201,13 @@ def test_the_template_passes_stage_through_and_allows_only_dev_or_prod(figures):
         assert "CORS_ALLOWED_ORIGINS" not in variables
     # and prod with a reflecting list is refused by the Rules before any function exists (with an
     # authorizer, so that only the origins decide: prod without one is refused anyway, issue 13)
-    prod = {"Stage": "prod", "Auth": "cognito"}
+    # Every CORS tier's origin parameter is held to the same Rules, the other one valid.
+    prod = {
+        "Stage": "prod",
+        "Auth": "cognito",
+        "AllowedOrigins": "https://app.example.com",
+        "AdminOrigins": "https://admin.example.com",
+    }
     refused_by_rules = (
         "",
         "*",
@@ -209,11 +215,13 @@ def test_the_template_passes_stage_through_and_allows_only_dev_or_prod(figures):
         "*,https://app.example.com",
         "https://a.example,",
     )
-    for origins in refused_by_rules:
-        assert Evaluator(template, {**prod, "AllowedOrigins": origins}).rule_failures(), origins
-    # A blank entry (" ") gets past the Rules, but fails closed: every function refuses to start (the
-    # environment cases above), so it never reflects.
-    assert Evaluator(template, {**prod, "AllowedOrigins": " "}).rule_failures() == []
+    for parameter in ("AllowedOrigins", "AdminOrigins"):
+        for origins in refused_by_rules:
+            assert Evaluator(template, {**prod, parameter: origins}).rule_failures(), (parameter, origins)
+        # A blank entry (" ") gets past the Rules, but fails closed: the functions refuse to start (the
+        # environment cases above, and the admin tier's in handlers/test_cors_tiers_in_functions.py), so
+        # it never reflects.
+        assert Evaluator(template, {**prod, parameter: " "}).rule_failures() == []
     # and `make deploy-prod`'s check refuses it before SAM runs
     refused_by_check = (" ", "*", "")
     for origins in refused_by_check:

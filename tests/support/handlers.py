@@ -22,8 +22,10 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 # AUTH is set in every environment, as template.yaml sets it for every function, so that one cold start
 # does not inherit another's.
-DEV_ENV = {"STAGE": "dev", "CORS_ALLOWED_ORIGINS": "", "AUTH": "none"}
+DEV_ENV = {"STAGE": "dev", "CORS_ALLOWED_ORIGINS": "", "CORS_ADMIN_ALLOWED_ORIGINS": "", "AUTH": "none"}
 ALLOWED_ORIGIN = "https://app.example.com"
+# The admin console's origin: the `admin` tier's only one (the admin sample's), refused everywhere else.
+ADMIN_ORIGIN = "https://admin.example.com"
 PREVIEW_ORIGIN = "https://pr-42.preview.example.com"
 DISALLOWED_ORIGIN = "https://evil.example.net"
 # Prod without an authorizer, which the tests of everything but identity assume: it takes the explicit
@@ -31,6 +33,7 @@ DISALLOWED_ORIGIN = "https://evil.example.net"
 PROD_ENV = {
     "STAGE": "prod",
     "CORS_ALLOWED_ORIGINS": f"{ALLOWED_ORIGIN},https://*.preview.example.com",
+    "CORS_ADMIN_ALLOWED_ORIGINS": ADMIN_ORIGIN,
     "AUTH": "none",
     "ALLOW_ANONYMOUS_WRITES": "true",
 }

@@ -13,6 +13,7 @@ import pytest
 from support.paths import ROOT
 
 SCRIPT = ROOT / "tools" / "check-prod-origins.py"
+ADMIN = "AdminOrigins=https://admin.example.com"  # the admin CORS tier's, required in prod too
 
 
 def write_config(tmp_path: Path, overrides: str | None) -> Path:
@@ -30,9 +31,9 @@ def check(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     "overrides",
     [
-        "Stage=prod AllowedOrigins=https://app.example.com Auth=cognito",
-        "Stage=prod AllowedOrigins=https://app.example.com,https://*.preview.example.com Auth=cognito",
-        "Stage=prod AllowedOrigins=http://localhost:5173 Auth=cognito",
+        f"Stage=prod AllowedOrigins=https://app.example.com {ADMIN} Auth=cognito",
+        f"Stage=prod AllowedOrigins=https://app.example.com,https://*.pr.example.com {ADMIN} Auth=cognito",
+        f"Stage=prod AllowedOrigins=http://localhost:5173 {ADMIN} Auth=cognito",
     ],
 )
 def test_explicit_origins_pass(tmp_path: Path, overrides: str):
@@ -116,19 +117,19 @@ def test_make_check_prod_origins_runs_the_layers_check(origins: str, status: int
 
 
 def test_command_line_origins_replace_the_config_and_keep_the_other_overrides(tmp_path: Path):
-    config = write_config(tmp_path, 'Stage=prod AllowedOrigins="*" Architecture=arm64 Auth=cognito')
+    config = write_config(tmp_path, f'Stage=prod AllowedOrigins="*" {ADMIN} Architecture=arm64 Auth=cognito')
     assert check("--config", str(config)).returncode == 1
     result = check("--config", str(config), "--allowed-origins", "https://a.example.com", "--print-overrides")
     assert result.returncode == 0, result.stderr
-    assert (
-        result.stdout.strip()
-        == 'Stage="prod" AllowedOrigins="https://a.example.com" Architecture="arm64" Auth="cognito"'
+    assert result.stdout.strip() == (
+        'Stage="prod" AllowedOrigins="https://a.example.com" AdminOrigins="https://admin.example.com" '
+        'Architecture="arm64" Auth="cognito"'
     )
 
 
 # --- prod is closed by default (issue 13): the template's Rules, checked before anything is built -------
 
-ORIGINS = "AllowedOrigins=https://app.example.com"
+ORIGINS = f"AllowedOrigins=https://app.example.com {ADMIN}"
 POOL = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_X"
 
 
@@ -175,7 +176,7 @@ def test_prod_without_an_authorizer_is_refused_with_the_way_out(tmp_path: Path, 
 
 
 def test_command_line_origins_do_not_lift_the_authentication_check(tmp_path: Path):
-    config = write_config(tmp_path, "Stage=prod AllowedOrigins=* Auth=none")
+    config = write_config(tmp_path, f"Stage=prod AllowedOrigins=* {ADMIN} Auth=none")
     result = check("--config", str(config), "--allowed-origins", "https://a.example.com", "--print-overrides")
     assert result.returncode == 1
     assert result.stdout == ""  # nothing for make to hand to SAM
@@ -206,3 +207,56 @@ def test_make_deploy_prod_refuses_before_sam_runs(tmp_path: Path):
     assert result.returncode != 0
     assert "Refusing to deploy prod" in result.stderr
     assert not marker.exists()
+
+
+# --- every CORS tier's parameter (issue 14): AdminOrigins, for the admin tier ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ("Stage=prod AllowedOrigins=https://app.example.com Auth=cognito", "AdminOrigins is not set"),
+        (
+            "Stage=prod AllowedOrigins=https://app.example.com AdminOrigins= Auth=cognito",
+            "AdminOrigins is empty",
+        ),
+        ("Stage=prod AllowedOrigins=https://app.example.com AdminOrigins=* Auth=cognito", "wildcard"),
+        (
+            "Stage=prod AllowedOrigins=https://app.example.com AdminOrigins=https://a.example.com,",
+            "wildcard or an empty entry",
+        ),
+    ],
+)
+def test_prod_without_explicit_admin_origins_is_refused(tmp_path: Path, overrides: str, reason: str):
+    result = check("--config", str(write_config(tmp_path, overrides)))
+    assert result.returncode == 1
+    assert result.stderr.startswith("Refusing to deploy prod:")
+    assert reason in result.stderr
+    assert "ADMIN_ORIGINS=" in result.stderr  # says how to fix it
+
+
+@pytest.mark.parametrize(
+    ("origins", "rule"),
+    [
+        ("https://admin.example.com/", "no path, query or trailing slash"),
+        ("https://*.github.io", "must not be a public suffix"),
+        ("https://admin.example.com:443", "default port 443"),
+    ],
+)
+def test_admin_origins_are_judged_by_the_admin_tiers_cold_start(origins: str, rule: str):
+    # GIVEN an AdminOrigins value the admin function would refuse WHEN the deploy check runs
+    result = check("--admin-origins", origins)
+    # THEN it refuses it with the tier's own message, naming the tier and its variable
+    assert result.returncode == 1
+    assert "the CORS tier 'admin' would refuse to start: CORS_ADMIN_ALLOWED_ORIGINS:" in result.stderr
+    assert rule in result.stderr
+
+
+def test_command_line_admin_origins_replace_the_config(tmp_path: Path):
+    config = write_config(tmp_path, f"Stage=prod {ORIGINS} Auth=cognito")
+    result = check(
+        "--config", str(config), "--admin-origins", "https://console.example.com", "--print-overrides"
+    )
+    assert result.returncode == 0, result.stderr
+    assert 'AdminOrigins="https://console.example.com"' in result.stdout
+    assert 'AllowedOrigins="https://app.example.com"' in result.stdout

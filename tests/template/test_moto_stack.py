@@ -25,6 +25,7 @@ from support.template import api_events, load_template, table_properties
 PARAMS = {
     "Stage": "prod",
     "AllowedOrigins": "https://app.example.com",
+    "AdminOrigins": "https://admin.example.com",
     "Auth": "cognito",
     "ApiGatewayLoggingRole": "existing",
     "AlarmEmail": "oncall@example.com",
@@ -54,6 +55,7 @@ DECIDED = {
     # % endif
     # % if samples == "all"
     "UsersFunction": {"ANY", "GET", "HEAD"},
+    "AdminFunction": {"ANY", "GET", "HEAD"},
     # % endif
 }
 PROTECTED = {f: DECIDED.get(f, {"ANY"}) for f in FUNCTIONS}
@@ -181,6 +183,9 @@ def test_functions_exist_with_the_runtime_and_environment(deployed: dict[str, An
         assert (env["AUTH"], env["ALLOW_ANONYMOUS_WRITES"]) == ("cognito", "false")
         table_env = load_template()["Resources"][function]["Properties"].get("Environment", {})
         assert (env.get("TABLE_NAME") == table_name) is ("TABLE_NAME" in table_env.get("Variables", {}))
+        # only a function that declares the admin tier (its template environment) reads its origins
+        declares = "CORS_ADMIN_ALLOWED_ORIGINS" in table_env.get("Variables", {})
+        assert env.get("CORS_ADMIN_ALLOWED_ORIGINS") == ("https://admin.example.com" if declares else None)
 
 
 def test_table_exists_with_the_template_key_schema(deployed: dict[str, Any]):

@@ -43,11 +43,17 @@ def test_environments_deploy_different_stacks_with_their_stage():
     assert overrides("prod")["Stage"] == "prod"
 
 
-def test_prod_names_explicit_origins_and_asks_before_changing():
-    origins = overrides("prod")["AllowedOrigins"].split(",")
+@pytest.mark.parametrize("parameter", ["AllowedOrigins", "AdminOrigins"])
+def test_prod_names_explicit_origins_and_asks_before_changing(parameter: str):
+    origins = overrides("prod")[parameter].split(",")
     assert origins
     assert all(o.startswith("https://") and "*" not in o.split("://")[1] for o in origins)
     assert section("prod", "deploy")["confirm_changeset"] is True
+
+
+def test_prod_keeps_the_admin_tier_to_its_own_origins():
+    prod = overrides("prod")
+    assert set(prod["AdminOrigins"].split(",")).isdisjoint(prod["AllowedOrigins"].split(","))
 
 
 def test_prod_is_closed_dev_stays_open():

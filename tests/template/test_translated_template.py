@@ -13,15 +13,18 @@ from functools import cache
 from typing import Any
 
 import pytest
-from api_core.settings import ConfigError, cors_policy_from_settings, load_settings
+from api_core.cors.tiers import Origins, resolve_tiers
+from api_core.routes import RouteTable
+from api_core.settings import ConfigError, Stage, cors_policy_from_settings, load_settings
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from support.cfn import Evaluator, translate
-from support.paths import ROOT
+from support.paths import FUNCTIONS_DIR, ROOT
 from support.template import api_events, load_template
 
 USER_POOL_ARN = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf123"
-PROD = {"Stage": "prod", "AllowedOrigins": "https://app.example.com", "Auth": "cognito"}
+ADMIN_ORIGINS = {"AdminOrigins": "https://admin.example.com"}  # the admin CORS tier's, required in prod
+PROD = {"Stage": "prod", "AllowedOrigins": "https://app.example.com", "Auth": "cognito", **ADMIN_ORIGINS}
 ANY = "x-amazon-apigateway-any-method"
 # The parameter sets that put an authorizer on the API, and those that do not.
 WITH_AUTHORIZER = [{"Auth": "cognito"}, {"CognitoUserPoolArn": USER_POOL_ARN}, PROD]
@@ -204,8 +207,65 @@ def test_table_functions_get_crud_on_their_table_only(function: str):
             assert re.fullmatch(r".*:table/\$\{tableName\}(/index/\*)?", pattern)
 
 
+# % if samples == "all"
+def test_the_admin_function_only_reads_the_collections_counters():
+    # GIVEN the admin function's role
+    template, _ = stack()
+    role = _role(template, "AdminFunction")
+    assert role["ManagedPolicyArns"] == ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
+    statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    # THEN it may GetItem on the table, in the ITEMS and USERS partitions, and nothing else: no write, no
+    # query or scan, no index, no other partition (no idempotency records, no user's orders, no email)
+    assert statements == [
+        {
+            "Effect": "Allow",
+            "Action": "dynamodb:GetItem",
+            "Resource": {"Fn::GetAtt": ["Table", "Arn"]},
+            "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["ITEMS", "USERS"]}},
+        }
+    ]
+
+
+@pytest.mark.parametrize("params", [{}, PROD])
+def test_only_the_functions_with_a_tier_read_its_origins(params: dict[str, str]):
+    # GIVEN the tiers the functions declare whose origins come from the environment (their routes.json)
+    tool = check_prod_origins()
+    template, ev = stack(**params)
+    for function in FUNCTIONS:
+        code_uri = load_template()["Resources"][function]["Properties"]["CodeUri"]
+        variables = {
+            tier.variable
+            for tier in RouteTable.from_manifest(ROOT / code_uri / "routes.json").tiers
+            if tier.origins is Origins.FROM_ENVIRONMENT
+        }
+        env = ev.resolve(template["Resources"][function]["Properties"]["Environment"]["Variables"])
+        tier_env = {name for name in env if name.startswith("CORS_") and name != "CORS_ALLOWED_ORIGINS"}
+        # THEN each such function gets exactly its tiers' variables, from a parameter the deploy check knows
+        assert tier_env == variables, function
+        raw = load_template()["Resources"][function]["Properties"]["Environment"]["Variables"]
+        for parameter, variable in tool.ORIGIN_PARAMETERS.items():
+            if variable in variables:
+                assert raw[variable] == {"Fn::Join": [",", {"Ref": parameter}]}, function
+        assert variables <= set(tool.ORIGIN_PARAMETERS.values()), function
+
+
+@pytest.mark.parametrize(("params", "admin_origins"), [({}, ""), (PROD, "https://admin.example.com")])
+def test_the_admin_function_reads_the_admin_origins(params: dict[str, str], admin_origins: str):
+    template, ev = stack(**params)
+    env = ev.resolve(template["Resources"]["AdminFunction"]["Properties"]["Environment"]["Variables"])
+    assert env["CORS_ADMIN_ALLOWED_ORIGINS"] == admin_origins
+
+
+# % endif
 # --- prod guard rails ---------------------------------------------------------------------------------
 
+
+# Every CORS tier's origin parameter: those held to AllowedOrigins' grammar.
+ORIGIN_PARAMETERS = sorted(
+    name
+    for name, spec in load_template()["Parameters"].items()
+    if spec.get("AllowedPattern") == load_template()["Parameters"]["AllowedOrigins"]["AllowedPattern"]
+)
 
 ORIGIN_CASES = [
     ({"Stage": "prod", "AllowedOrigins": "https://app.example.com"}, False),
@@ -254,8 +314,9 @@ def as_cloudformation_parses(params: dict[str, str]) -> dict[str, str]:
     """CloudFormation trims each entry of a CommaDelimitedList before any check ("each member string is
     space trimmed", AWS CloudFormation User Guide, Parameters section syntax)."""
     parsed = dict(params)
-    if "AllowedOrigins" in parsed:
-        parsed["AllowedOrigins"] = ",".join(entry.strip() for entry in parsed["AllowedOrigins"].split(","))
+    for name in ORIGIN_PARAMETERS:
+        if name in parsed:
+            parsed[name] = ",".join(entry.strip() for entry in parsed[name].split(","))
     return parsed
 
 
@@ -285,18 +346,36 @@ def cloudformation_refusals(template: dict[str, Any], params: dict[str, str]) ->
 
 
 def signed_in(params: dict[str, str]) -> dict[str, str]:
-    """The parameters with an authorizer, so that in prod only the origins decide."""
-    return {"Auth": "cognito", **params}
+    """The parameters with an authorizer and the admin tier's origins, so that in prod only the origins
+    under test decide."""
+    return {"Auth": "cognito", **ADMIN_ORIGINS, **params}
 
 
+def for_parameter(params: dict[str, str], parameter: str) -> dict[str, str]:
+    """An ORIGIN_CASES entry with its AllowedOrigins value given to `parameter` instead, every other origin
+    parameter valid and an authorizer: only the value under test decides."""
+    valid = {
+        name: f"https://{name.removesuffix('Origins').lower()}.example.com" for name in ORIGIN_PARAMETERS
+    }
+    moved = {(parameter if key == "AllowedOrigins" else key): value for key, value in params.items()}
+    return {"Auth": "cognito", **{k: v for k, v in valid.items() if k != parameter}, **moved}
+
+
+def test_every_tier_has_an_origin_parameter():
+    assert ORIGIN_PARAMETERS == ["AdminOrigins", "AllowedOrigins"]
+
+
+@pytest.mark.parametrize("parameter", ORIGIN_PARAMETERS)
 @pytest.mark.parametrize(("params", "refused"), ORIGIN_CASES)
-def test_rules_refuse_prod_without_an_explicit_origin_list(params: dict[str, str], refused: bool):
+def test_rules_refuse_prod_without_an_explicit_origin_list(
+    params: dict[str, str], refused: bool, parameter: str
+):
     # GIVEN the parameters and Rules as CloudFormation receives them (the transform keeps both)
     template, ev = stack()
     assert template["Rules"] == load_template()["Rules"]
-    assert template["Parameters"]["AllowedOrigins"] == load_template()["Parameters"]["AllowedOrigins"]
-    # WHEN CloudFormation parses and checks the parameter values, then evaluates the Rules
-    parsed = as_cloudformation_parses(signed_in(params))
+    assert template["Parameters"][parameter] == load_template()["Parameters"][parameter]
+    # WHEN CloudFormation parses and checks one tier's parameter values, then evaluates the Rules
+    parsed = as_cloudformation_parses(for_parameter(params, parameter))
     failures = parameter_constraint_failures(template, parsed) + Evaluator(template, parsed).rule_failures()
     # THEN prod is refused exactly when the list is empty, has an empty or blank entry, has '*', or has an
     # entry that is not an http(s) origin; dev keeps its empty list and '*' (dev reflection)
@@ -326,20 +405,22 @@ def check_prod_origins() -> Any:
     return tool
 
 
-def test_the_template_and_the_deploy_check_agree_on_prod_origins():
+@pytest.mark.parametrize("parameter", ORIGIN_PARAMETERS)
+def test_the_template_and_the_deploy_check_agree_on_prod_origins(parameter: str):
     # `make deploy-prod` refuses early (tools/check-prod-origins.py) what CloudFormation would refuse late;
     # they must agree on every case, or one of them lets through what the other was written to stop.
     tool = check_prod_origins()
+    assert sorted(tool.ORIGIN_PARAMETERS) == ORIGIN_PARAMETERS  # the tool checks every tier's parameter
     template, _ = stack()
     for params, refused in ORIGIN_CASES:
         if params["Stage"] != "prod":
             continue
         try:
-            tool.check_origins(params.get("AllowedOrigins"))
+            tool.check_origins(params.get("AllowedOrigins"), parameter)
             tool_refuses = False
         except tool.Refused:
             tool_refuses = True
-        cloudformation_refuses = bool(cloudformation_refusals(template, signed_in(params)))
+        cloudformation_refuses = bool(cloudformation_refusals(template, for_parameter(params, parameter)))
         assert tool_refuses is cloudformation_refuses is refused, params
 
 
@@ -397,33 +478,44 @@ ORIGIN_LISTS = st.lists(
 ).map(",".join)
 
 
-def cold_start_refusal(env_value: str) -> str | None:
-    """Why a prod function would refuse to start with this CORS_ALLOWED_ORIGINS, or None if it starts."""
+def cold_start_refusal(parameter: str, value: str) -> str | None:
+    """Why a prod function would refuse to start with this value of an origin parameter, or None if every
+    function starts: the environment's policy, then every function's tiers (their routes.json), resolved
+    as `lazy_handler` resolves them."""
+    variables = check_prod_origins().ORIGIN_PARAMETERS
+    # every other origin variable valid, as for_parameter makes every other origin parameter
+    valid = for_parameter({}, parameter)
+    environ = {
+        "STAGE": "prod",
+        "AUTH": "cognito",
+        **{variables[name]: valid[name] for name in valid if name in variables},
+    }
+    environ[variables[parameter]] = value
     try:
-        environ = {"STAGE": "prod", "CORS_ALLOWED_ORIGINS": env_value, "AUTH": "cognito"}
-        cors_policy_from_settings(load_settings(environ))
+        environment = cors_policy_from_settings(load_settings(environ))
+        for manifest in sorted(FUNCTIONS_DIR.glob("*/routes.json")):
+            tiers = RouteTable.from_manifest(manifest).tiers
+            resolve_tiers(environment, None, tiers, stage=Stage.PROD, environ=environ)
     except ConfigError as error:
         return str(error)
     return None
 
 
-@settings(max_examples=600, deadline=None)
-@given(value=ORIGIN_LISTS)
-def test_the_deploy_check_the_cold_start_and_the_template_agree_on_generated_origins(value: str, figures):
-    # GIVEN a prod AllowedOrigins value: valid origins and patterns, near misses and mutations
+def judge_generated_origins(parameter: str, value: str, figures: Any) -> None:
+    # GIVEN a prod value of an origin parameter: valid origins and patterns, near misses and mutations
     template, _ = stack()
-    parsed = as_cloudformation_parses({"Stage": "prod", "AllowedOrigins": value, "Auth": "cognito"})
-    # WHEN make deploy-prod's check, CloudFormation (pattern, then Rules) and a function's cold start, with
-    # the list the template joins into CORS_ALLOWED_ORIGINS, each judge it
+    parsed = as_cloudformation_parses(for_parameter({"Stage": "prod", "AllowedOrigins": value}, parameter))
+    # WHEN make deploy-prod's check, CloudFormation (pattern, then Rules) and the functions' cold start, with
+    # the list the template joins into the parameter's variable, each judge it
     try:
-        check_prod_origins().check_origins(value)
+        check_prod_origins().check_origins(value, parameter)
         deploy_check_accepts = True
     except check_prod_origins().Refused:
         deploy_check_accepts = False
     template_accepts = not (
         parameter_constraint_failures(template, parsed) + Evaluator(template, parsed).rule_failures()
     )
-    refusal = cold_start_refusal(parsed["AllowedOrigins"])
+    refusal = cold_start_refusal(parameter, parsed[parameter])
     figures(
         "origin grammar",
         cases=1,
@@ -440,6 +532,19 @@ def test_the_deploy_check_the_cold_start_and_the_template_agree_on_generated_ori
         assert "Public Suffix List" in refusal, (value, refusal)
     if refusal is None:
         assert template_accepts, value
+
+
+@settings(max_examples=600, deadline=None)
+@given(value=ORIGIN_LISTS)
+def test_the_deploy_check_the_cold_start_and_the_template_agree_on_generated_origins(value: str, figures):
+    judge_generated_origins("AllowedOrigins", value, figures)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=ORIGIN_LISTS)
+def test_they_agree_on_generated_origins_of_the_admin_tier_too(value: str, figures):
+    # The same grammar and rules, through the admin function's tier (CORS_ADMIN_ALLOWED_ORIGINS)
+    judge_generated_origins("AdminOrigins", value, figures)
 
 
 @pytest.mark.parametrize(("stage", "protected"), [("prod", True), ("dev", False)])
@@ -470,8 +575,16 @@ def test_the_authorizers_answers_are_among_the_gateway_responses():
 @pytest.mark.parametrize(
     ("params", "allow_origin", "credentials"),
     [
-        # one exact origin: a fixed Allow-Origin, so only that origin can read, with credentials
-        (PROD, "'https://app.example.com'", "'true'"),
+        # one exact origin, the same for every tier: a fixed Allow-Origin, so only that origin can read,
+        # with credentials
+        (
+            {**PROD, "AdminOrigins": PROD["AllowedOrigins"]},
+            "'https://app.example.com'",
+            "'true'",
+        ),
+        # tiers with different origins: a gateway response cannot tell them apart, so it is never
+        # credentialed; the request's Origin echoed
+        (PROD, "method.request.header.Origin", None),
         # a list or a pattern: the request's Origin echoed, never with credentials
         (
             {"Stage": "prod", "AllowedOrigins": "https://a.example.com,https://b.example.com"},
@@ -483,8 +596,14 @@ def test_the_authorizers_answers_are_among_the_gateway_responses():
             "method.request.header.Origin",
             None,
         ),
-        # dev reflection (empty list) mirrors the layer: echo, with credentials
+        # dev reflection (every list empty) mirrors the layer: echo, with credentials
         ({"Stage": "dev", "AllowedOrigins": ""}, "method.request.header.Origin", "'true'"),
+        # ... but not when one tier lists origins: they are not the other tier's
+        (
+            {"Stage": "dev", "AllowedOrigins": "", "AdminOrigins": "https://admin.example.com"},
+            "method.request.header.Origin",
+            None,
+        ),
     ],
 )
 def test_gateway_errors_are_readable_by_allowed_origins_without_widening_credentials(
@@ -497,6 +616,36 @@ def test_gateway_errors_are_readable_by_allowed_origins_without_widening_credent
     assert headers["Vary"] == "'Origin'"
     # Never a wildcard: it would be useless with credentials and is what prod refuses.
     assert "*" not in headers["Access-Control-Allow-Origin"]
+
+
+TIER_LISTS = [
+    "",
+    "https://app.example.com",
+    "https://admin.example.com",
+    "https://a.example.com,https://b.example.com",
+]
+
+
+@pytest.mark.parametrize("admin", TIER_LISTS)
+@pytest.mark.parametrize("app", TIER_LISTS)
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_no_credentialed_gateway_response_is_readable_by_an_origin_of_another_tier(
+    stage: str, app: str, admin: str
+):
+    # GIVEN the two tiers' origins (empty: dev reflection, any origin)
+    template, ev = stack(Stage=stage, AllowedOrigins=app, AdminOrigins=admin)
+    tiers = [set(app.split(",")) if app else None, set(admin.split(",")) if admin else None]  # None: any
+    for response_type in GATEWAY_RESPONSES:
+        headers = _gateway_headers(template, ev, response_type)
+        if headers.get("Access-Control-Allow-Credentials") != "'true'":
+            continue
+        # WHEN a gateway response is credentialed THEN the origins that can read it are in every tier
+        allow_origin = headers["Access-Control-Allow-Origin"]
+        if allow_origin == "method.request.header.Origin":  # any origin can read it
+            assert tiers == [None, None], (response_type, tiers)
+        else:
+            readable = allow_origin.strip("'")
+            assert all(tier is not None and readable in tier for tier in tiers), (response_type, tiers)
 
 
 def test_prod_with_several_origins_never_sends_credentials_to_an_echoed_origin():
@@ -614,6 +763,7 @@ DECIDED = {
     # % endif
     # % if samples == "all"
     "UsersFunction": {"get", "head", ANY},
+    "AdminFunction": {"get", "head", ANY},
     # % endif
 }
 PROTECTED_METHODS = {
@@ -780,7 +930,7 @@ def test_rules_refuse_prod_without_an_authorizer_unless_anonymous_writes_are_all
 ):
     # GIVEN explicit origins, so that only authentication decides
     template, _ = stack()
-    params = {"AllowedOrigins": "https://app.example.com", **params}
+    params = {"AllowedOrigins": "https://app.example.com", **ADMIN_ORIGINS, **params}
     # WHEN CloudFormation checks the parameters and evaluates the Rules
     failures = cloudformation_refusals(template, params)
     # THEN prod without an authorizer is refused, unless AllowAnonymousWrites=true says it is meant; a value
@@ -808,7 +958,9 @@ def test_the_template_and_the_deploy_check_agree_on_prod_authentication():
         except tool.Refused:
             tool_refuses = True
         cloudformation_refuses = bool(
-            cloudformation_refusals(template, {"AllowedOrigins": "https://app.example.com", **params})
+            cloudformation_refusals(
+                template, {"AllowedOrigins": "https://app.example.com", **ADMIN_ORIGINS, **params}
+            )
         )
         assert tool_refuses is cloudformation_refuses is refused, params
 

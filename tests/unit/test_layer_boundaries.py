@@ -15,7 +15,13 @@ from support.paths import LAYER_DIR
 HTTP_HELPERS = ("api_core.resources", "api_core.conditional", "api_core.lists", "api_core.idempotency_key")
 DATA_ACCESS = ("api_core.idempotency", "api_core.dynamo", "boto3", "botocore")
 DATA_MODULES = ("api_core.idempotency", "api_core.dynamo")
-PURE_MODULES = ("api_core.identity", "api_core.records", "api_core.ids")
+PURE_MODULES = (
+    "api_core.identity",
+    "api_core.records",
+    "api_core.ids",
+    "api_core.cors.tiers",
+    "api_core.routes",
+)
 WEB_FRAMEWORK = ("fastapi", "starlette")
 
 

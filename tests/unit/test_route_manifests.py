@@ -1,4 +1,5 @@
-"""Each function's committed routes.json matches its app's routes: preflights are answered from it."""
+"""Each function's committed routes.json matches its app's routes and CORS tiers: preflights are answered
+from it, by the tier it records."""
 
 from __future__ import annotations
 
@@ -27,8 +28,8 @@ def test_the_committed_manifest_matches_the_app(function: str, dynamodb_table, c
     handler = cold_start(function)
     # WHEN its routes are listed as the manifest lists them
     expected = manifest(handler.app)
-    # THEN the committed file says the same (regenerate: cd functions/<name> &&
-    # python -m api_core.routes api:app > routes.json)
+    # THEN the committed file says the same, tiers and each route's tier included (regenerate:
+    # cd functions/<name> && python -m api_core.routes api:app > routes.json)
     committed = json.loads((FUNCTIONS_DIR / function / "routes.json").read_text())
     assert committed == expected
 
@@ -44,10 +45,27 @@ OBSERVABILITY = (
 )
 
 
+# % if samples == "all"
+def test_the_manifests_record_the_sample_tiers():
+    # the admin prefix and the users' profile route: what a cold preflight picks its policy by
+    admin = json.loads((FUNCTIONS_DIR / "admin" / "routes.json").read_text())
+    assert [(t["name"], t.get("prefix"), t.get("origins")) for t in admin["tiers"]] == [
+        ("admin", "/api/v1/admin/", "from-environment")
+    ]
+    assert {route["path"]: route["tier"] for route in admin["routes"]} == {"/api/v1/admin/stats": "admin"}
+    users = json.loads((FUNCTIONS_DIR / "users" / "routes.json").read_text())
+    tiers = {route["path"]: route["tier"] for route in users["routes"]}
+    assert tiers["/api/v1/users/{user_id}"] == "profile"
+    assert {tier for path, tier in tiers.items() if path != "/api/v1/users/{user_id}"} == {None}
+
+
+# % endif
 def _preflight_event(function: str) -> Path:
     """The function's preflight event from an allowed origin (events/<function>-options-preflight*)."""
     candidates = sorted(EVENTS_DIR.glob(f"{function}-options-preflight*.json"))
-    allowed = [p for p in candidates if "disallowed" not in p.name and "localhost" not in p.name]
+    allowed = [
+        p for p in candidates if not any(w in p.name for w in ("disallowed", "localhost", "app-origin"))
+    ]
     assert allowed, f"{function} has no preflight event in events/ (make resource writes one)"
     return allowed[0]
 
@@ -57,8 +75,8 @@ def _heavy(function: str) -> list[str]:
     return sorted(m for m in HEAVY if m != "boto3" or uses_table(function))
 
 
-def _first_preflight(function: str, initialization_type: str) -> dict:
-    """A fresh interpreter with the function and the layer on sys.path, as on Lambda: which heavy modules
+def _first_preflight(initialization_type: str, function: str, event_name: str | None = None) -> dict:
+    """A fresh interpreter with a function and the layer on sys.path, as on Lambda: which heavy modules
     are loaded after `import app`, and after its first request, a preflight. Traces and metrics are on, as
     in a prod stack (Tracing on, the stack's metrics namespace)."""
     code = (
@@ -68,9 +86,10 @@ def _first_preflight(function: str, initialization_type: str) -> dict:
         "event = json.load(open(sys.argv[1]))\n"
         "response = app.handler(event, None)\n"
         f"heavy = sorted(m for m in {HEAVY!r} if m in sys.modules)\n"
+        "origin = response['headers'].get('Access-Control-Allow-Origin')\n"
         f"observability = sorted(m for m in {OBSERVABILITY!r} if m in sys.modules)\n"
         "print(json.dumps({'status': response['statusCode'], 'at_init': at_init, 'heavy': heavy,"
-        " 'observability': observability}))\n"
+        " 'observability': observability, 'origin': origin}))\n"
     )
     env = {
         "PATH": os.environ.get("PATH", ""),
@@ -79,6 +98,7 @@ def _first_preflight(function: str, initialization_type: str) -> dict:
         ),
         "STAGE": "prod",
         "CORS_ALLOWED_ORIGINS": "https://app.example.com",
+        "CORS_ADMIN_ALLOWED_ORIGINS": "https://admin.example.com",
         "AUTH": "cognito",
         "TABLE_NAME": "unused",
         "AWS_DEFAULT_REGION": "us-east-1",
@@ -88,29 +108,59 @@ def _first_preflight(function: str, initialization_type: str) -> dict:
         "POWERTOOLS_SERVICE_NAME": function,
         "LAMBDA_TASK_ROOT": str(FUNCTIONS_DIR / function),
     }
-    event = _preflight_event(function)
+    event = EVENTS_DIR / f"{event_name}.json" if event_name else _preflight_event(function)
     completed = subprocess.run(
         [sys.executable, "-c", code, str(event)], env=env, capture_output=True, text=True, check=True
     )
-    return json.loads(completed.stdout)
+    return json.loads(completed.stdout.splitlines()[-1])  # after any log line (a refusal logs one)
+
+
+def _origin(function: str) -> str:
+    """Access-Control-Allow-Origin for the function's allowed preflight: its Origin, or * (public)."""
+    event = json.loads(_preflight_event(function).read_text())
+    sent = next(v for k, v in event["headers"].items() if k.lower() == "origin")
+    return "*" if "CorsPolicy.public()" in (FUNCTIONS_DIR / function / "app.py").read_text() else sent
 
 
 @pytest.mark.parametrize("function", TEMPLATE_FUNCTIONS)
-def test_a_preflight_is_answered_without_importing_fastapi_the_tracer_or_the_metrics_code(
-    function: str,
-) -> None:
+def test_a_preflight_is_answered_without_importing_fastapi_the_tracer_or_the_metrics_code(function) -> None:
     # GIVEN an on-demand cold start, traces and metrics on, WHEN its first request is a preflight
-    result = _first_preflight(function, "on-demand")
+    result = _first_preflight("on-demand", function)
     # THEN it is answered, and neither FastAPI, pydantic, Mangum nor boto3 was imported, nor the tracer,
     # the X-Ray SDK or the metrics code (Powertools' package imports the last two with its logger, which
     # an allowed preflight therefore never builds: api_core.observability)
-    assert result == {"status": 204, "at_init": [], "heavy": [], "observability": []}
+    assert result == {
+        "status": 204,
+        "at_init": [],
+        "heavy": [],
+        "observability": [],
+        "origin": _origin(function),
+    }
 
 
+# % if samples == "all"
+@pytest.mark.parametrize(
+    ("scenario", "status", "origin"),
+    [("admin-origin", 204, "https://admin.example.com"), ("app-origin", 403, None)],
+)
+def test_a_cold_preflight_is_answered_by_its_tier_without_importing_fastapi(scenario, status, origin) -> None:
+    # GIVEN the admin function's cold start WHEN its first request is a preflight from either tier's origin
+    result = _first_preflight("on-demand", "admin", f"admin-options-preflight-get-{scenario}")
+    # THEN the admin tier answers it, from the manifest alone (an allowed preflight loads no metrics code;
+    # a refused one counts its refusal)
+    assert {key: result[key] for key in ("status", "at_init", "heavy", "origin")} == {
+        "status": status,
+        "at_init": [],
+        "heavy": [],
+        "origin": origin,
+    }
+
+
+# % endif
 @pytest.mark.parametrize("function", TEMPLATE_FUNCTIONS)
-def test_with_snapstart_the_app_is_imported_during_init(function: str) -> None:
+def test_with_snapstart_the_app_is_imported_during_init(function) -> None:
     # GIVEN a SnapStart init (run when a version is published; cold starts restore its snapshot)
-    result = _first_preflight(function, "snap-start")
+    result = _first_preflight("snap-start", function)
     # THEN the app and its clients are loaded during init, so that the snapshot holds them, and with them
     # the tracer (botocore patched) and the metrics code
     assert result == {
@@ -118,4 +168,5 @@ def test_with_snapstart_the_app_is_imported_during_init(function: str) -> None:
         "at_init": _heavy(function),
         "heavy": _heavy(function),
         "observability": sorted(OBSERVABILITY),
+        "origin": _origin(function),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api_core.aws_faults import throttled, unavailable
+from api_core.cors.tiers import Tier
 from api_core.metrics import Signal, note
 from api_core.observability import logger
 from api_core.problems import (
@@ -26,16 +28,21 @@ from api_core.problems import (
 from api_core.settings import environment_auth, environment_cors_policy
 
 
-def create_app(*, title: str, version: str = "1.0.0") -> FastAPI:
+def create_app(*, title: str, version: str = "1.0.0", cors_tiers: Iterable[Tier] = ()) -> FastAPI:
     """A FastAPI app with the layer's error handling. Routes are added by the function.
 
     Reads the shared settings and builds the environment's CORS policy now, so that a bad STAGE, CORS or
     AUTH setting fails at import (cold start), naming the variable, in every function of the stack,
     including one that overrides the policy in code.
+
+    `cors_tiers`: CORS policies for a path prefix or a single route of this app (`api_core.cors.tiers`).
+    The routes manifest records them (`python -m api_core.routes api:app > routes.json`), so that the
+    entry point applies them before the app is imported.
     """
     environment_cors_policy()
     environment_auth()
     app = FastAPI(title=title, version=version, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.cors_tiers = tuple(cors_tiers)
     # A redirect to the slash-less URL would point at the wrong place behind API Gateway (it does not
     # know the stage prefix), and an API client should not rely on redirects: 404 instead.
     app.router.redirect_slashes = False

@@ -25,6 +25,8 @@ from typing import Any
 
 from api_core.aws_faults import OutOfTime, out_of_time, start_deadline
 from api_core.cors.policy import VARY_ACTUAL, VARY_PREFLIGHT, CorsPolicy, Refusal
+from api_core.cors.refusals import log_refusal, refused_response
+from api_core.cors.tiers import Tier, TieredPolicy, resolve_tiers
 from api_core.events import (
     WRITE_METHODS,
     EventFormat,
@@ -41,7 +43,6 @@ from api_core.events import (
 from api_core.observability import logger, tracing_enabled
 from api_core.problems import (
     PROBLEM_JSON,
-    TYPE_CORS_REFUSED,
     TYPE_INTERNAL,
     TYPE_MALFORMED_EVENT,
     TYPE_OUT_OF_TIME,
@@ -50,38 +51,37 @@ from api_core.problems import (
 from api_core.routes import RouteTable
 from api_core.screening import malformed_request, problem, screen_request
 from api_core.security_headers import add_security_headers
-from api_core.settings import environment_auth, environment_cors_policy, required_env
+from api_core.settings import environment_auth, environment_cors_policy, required_env, settings
 
 LambdaHandler = Callable[[dict[str, Any], Any], LambdaResponse]
-_LOGGED_ORIGIN_LENGTH = 200
 
 
-def create_handler(app: Any, *, cors: CorsPolicy | None = None) -> LambdaHandler:
+def create_handler(app: Any, *, cors: CorsPolicy | Tier | None = None) -> LambdaHandler:
     """The Lambda handler for a FastAPI app: `handler = create_handler(app)` at module scope.
 
-    `cors` overrides the environment-driven policy for this function only, e.g. `CorsPolicy.public()`.
+    `cors` overrides the environment-driven policy for this function only, e.g. `CorsPolicy.public()`, or
+    refines it (a `Tier` without prefix or route); the app's own tiers refine it by path prefix and route.
     """
-    policy = cors if cors is not None else environment_cors_policy()
-    handler = _EntryPoint(policy=policy, routes=RouteTable.from_app(app), load_app=lambda: app)
+    routes = RouteTable.from_app(app)
+    handler = _EntryPoint(policy=_tiers(cors, routes), routes=routes, load_app=lambda: app)
     handler.asgi_handler()  # the app is at hand: pay for Mangum now, at cold start
     return handler
 
 
 def lazy_handler(
-    target: str, *, cors: CorsPolicy | None = None, require_env: tuple[str, ...] = ()
+    target: str, *, cors: CorsPolicy | Tier | None = None, require_env: tuple[str, ...] = ()
 ) -> LambdaHandler:
     """The Lambda handler for the FastAPI app at `target` ("module:attribute"), imported on first use.
 
     `handler = lazy_handler("api:app")` in a function's `app.py`, with the routes in `api.py` and their
     methods in `routes.json` beside it (`python -m api_core.routes api:app > routes.json`; a test fails
-    when it drifts). Settings, the CORS policy and the variables in `require_env` (e.g. TABLE_NAME) are
-    still read and validated here, at cold start, so a misconfigured function fails before any request.
+    when it drifts), with the app's CORS tiers. Settings, every tier's policy and the variables in
+    `require_env` (e.g. TABLE_NAME) are still read and validated here, at cold start, so a misconfigured
+    function fails before any request. `cors` as for `create_handler`.
     """
-    # Built even when `cors` overrides it: a bad STAGE or CORS setting fails every function of the stack.
-    environment_policy = environment_cors_policy()
+    environment_cors_policy()  # built even when `cors` overrides it: a bad CORS setting fails every function
     environment_auth()  # a prod stage without an authorizer fails here, unless anonymous writes are allowed
     tracing_enabled()
-    policy = cors if cors is not None else environment_policy
     for name in require_env:
         required_env(name)
     module_name, _, attribute = target.partition(":")
@@ -93,12 +93,19 @@ def lazy_handler(
     def load_app() -> Any:
         return getattr(importlib.import_module(module_name), attribute)
 
-    handler = _EntryPoint(policy=policy, routes=RouteTable.from_manifest(manifest), load_app=load_app)
+    routes = RouteTable.from_manifest(manifest)
+    handler = _EntryPoint(policy=_tiers(cors, routes), routes=routes, load_app=load_app)
     if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
         # With SnapStart, init runs once when a version is published and every cold start restores its
         # snapshot: importing the app now costs no request anything, and leaving it for later would.
         handler.asgi_handler()
     return handler
+
+
+def _tiers(cors: CorsPolicy | Tier | None, routes: RouteTable) -> TieredPolicy:
+    # Every level resolved once, at cold start: a bad tier (or its variable) stops the function here.
+    environment = environment_cors_policy()  # built even when `cors` overrides it
+    return resolve_tiers(environment, cors, routes.tiers, stage=settings().stage, environ=os.environ)
 
 
 class Kind(StrEnum):
@@ -107,7 +114,8 @@ class Kind(StrEnum):
     # Text that is not Unicode, or a Host that is not host[:port]: 400, before anything reads the request.
     MALFORMED = "malformed"
     PREFLIGHT = "preflight"  # OPTIONS + Origin + Access-Control-Request-Method: the policy answers
-    REFUSED_WRITE = "refused-write"  # POST/PUT/PATCH/DELETE from an origin the policy refuses: 403
+    # POST/PUT/PATCH/DELETE from an origin the policy refuses, or a POST its tier keeps from browsers: 403
+    REFUSED_WRITE = "refused-write"
     SCREENED_OUT = "screened-out"  # a limit failed (413, 415, 400), or a write has too little time (503)
     PLAIN_OPTIONS = "plain-options"  # OPTIONS at a path whose routes do not serve it: 204 with Allow
     # HEAD: the app runs it as the GET it mirrors (RFC 9110 9.3.2: same status and headers; FastAPI routes
@@ -135,7 +143,7 @@ class _EntryPoint:
     """The Lambda handler: classifies each event, answers what the layer owns, runs the app for the rest,
     and decorates every answer (CORS, Vary, X-Request-Id, Allow on 405, security headers)."""
 
-    def __init__(self, *, policy: CorsPolicy, routes: RouteTable, load_app: Callable[[], Any]) -> None:
+    def __init__(self, *, policy: TieredPolicy, routes: RouteTable, load_app: Callable[[], Any]) -> None:
         self.policy = policy
         self.routes = routes
         self._load_app = load_app
@@ -182,11 +190,15 @@ class _EntryPoint:
         decision = self.classify(request, event, context)
         match decision.kind:
             case Kind.PREFLIGHT:  # an allowed preflight's headers are the policy's, added by _decorate
-                response = _refused(decision) if decision.refusal else make_response(request.format, 204, {})
+                response = (
+                    refused_response(decision.request, decision.refusal)
+                    if decision.refusal
+                    else make_response(request.format, 204, {})
+                )
             case Kind.REFUSED_WRITE:
                 # CORS alone lets a simple cross-site POST through (only the reading is blocked), so a
                 # write from an origin the policy refuses is stopped here, before it reaches any data.
-                response = _refused(decision)
+                response = refused_response(decision.request, decision.refusal)
             case Kind.MALFORMED | Kind.SCREENED_OUT:
                 assert decision.screened is not None  # classify sets it for these kinds
                 response = decision.screened
@@ -207,15 +219,18 @@ class _EntryPoint:
 
     def classify(self, request: HttpRequest, event: dict[str, Any], context: Any) -> Decision:
         """Decide, once, what to do with a request; starts the deadline and screens what it must."""
-        served = self.routes.methods_for(request.path)
-        route = self.routes.template_for(request.path)
+        match = self.routes.lookup(request.path)
+        served, route_tier = (match.methods, match.tier) if match else (None, None)
+        route = match.template if match else None  # what metrics and traces name the request by
+        # The most specific tier covering the path decides (api_core.cors.tiers); its refusals name it.
+        policy = self.policy.policy_for(request.path, route_tier, matched=match is not None)
         malformed = malformed_request(event, request)
         if malformed is not None:
             # No CORS headers: the Origin may be one of the malformed parts, and no browser sends these.
             return Decision(Kind.MALFORMED, request, (), None, served, {}, malformed, route)
         origin = request.headers.get("origin", ())
         if request.method == "OPTIONS" and origin and request.header("access-control-request-method"):
-            answer = self.policy.preflight(
+            answer = policy.preflight(
                 origin,
                 request_method=request.header("access-control-request-method") or "",
                 request_headers=request.header("access-control-request-headers"),
@@ -224,8 +239,8 @@ class _EntryPoint:
             return Decision(
                 Kind.PREFLIGHT, request, origin, answer.refusal, served, answer.headers, route=route
             )
-        refusal = self.policy.check_origin(origin) if origin else None
-        cors_headers = self.policy.actual_headers(origin[0]) if origin and refusal is None else {}
+        refusal = policy.check_actual(origin, request.method) if origin else None
+        cors_headers = policy.actual_headers(origin[0]) if origin and refusal is None else {}
 
         def decided(kind: Kind, screened: LambdaResponse | None = None) -> Decision:
             return Decision(kind, request, origin, refusal, served, cors_headers, screened, route)
@@ -257,7 +272,7 @@ class _EntryPoint:
     def _decorate(self, decision: Decision, response: LambdaResponse) -> LambdaResponse:
         request = decision.request
         if decision.refusal is not None:  # the one log line of every refusal, whatever answered it
-            _log_refusal(request, decision.origin, decision.refusal)
+            log_refusal(request, decision.origin, decision.refusal)
         # The layer is the only owner of CORS headers: anything the app set is replaced.
         strip_headers(response, "access-control-")
         extra = {"X-Request-Id": request.request_id} if request.request_id else {}
@@ -270,23 +285,3 @@ class _EntryPoint:
             # Headers stay as GET's, Content-Length included: RFC 9110 8.6 has it count the GET's content.
             response["body"], response["isBase64Encoded"] = "", False
         return response
-
-
-def _refused(decision: Decision) -> LambdaResponse:
-    refusal = decision.refusal
-    assert refusal is not None  # only refused kinds get here
-    return problem(decision.request, 403, refusal.detail, TYPE_CORS_REFUSED, check=str(refusal.check))
-
-
-def _log_refusal(request: HttpRequest, origin: tuple[str, ...], refusal: Refusal) -> None:
-    # The browser hides why a CORS call failed; this line is what a developer debugging it needs.
-    logger.info(
-        "CORS refused",
-        extra={
-            "cors_check": str(refusal.check),
-            "cors_reason": refusal.detail,
-            "origin": [value[:_LOGGED_ORIGIN_LENGTH] for value in origin],
-            "method": request.method,
-            "path": request.path,
-        },
-    )

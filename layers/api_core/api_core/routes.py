@@ -7,6 +7,9 @@ collection with separate GET and POST routes would advertise just one of them; t
 HEAD is served wherever GET is (RFC 9110 9.3.2), although FastAPI's routes declare only GET: the table
 adds it, so that Allow and Access-Control-Allow-Methods name it, and the entry point runs a HEAD as that
 GET. The manifests and the OpenAPI document keep the app's own methods.
+
+The table also carries each route's CORS tier (`api_core.cors.tiers`), so that the entry point picks a
+request's policy from the manifest too, before the app is imported.
 """
 
 from __future__ import annotations
@@ -14,43 +17,59 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
+
+from api_core.cors.tiers import Level, Tier, TierError, tier_of_route
 
 # What metrics and traces call a request whose path matches no route (a 404, or a 405 elsewhere).
 UNMATCHED_ROUTE = "unmatched"
 
 
+@dataclass(frozen=True, slots=True)
+class RouteMatch:
+    """What the table knows of a path that a route matches: its methods, the route template of the first
+    route that matches (`/api/v1/items/{item_id}`: what metrics and traces name a request by, never the
+    raw path with its ids), and that route's CORS tier (None: the function's own policy)."""
+
+    methods: frozenset[str]
+    template: str
+    tier: str | None
+
+
 class RouteTable:
-    def __init__(self, routes: list[tuple[re.Pattern[str], frozenset[str], str]]) -> None:
+    def __init__(
+        self,
+        routes: list[tuple[re.Pattern[str], frozenset[str], str, str | None]],
+        tiers: tuple[Tier, ...] = (),
+    ) -> None:
         self._routes = [
-            (regex, (methods | {"HEAD"}) if "GET" in methods else methods) for regex, methods, _ in routes
+            (regex, (methods | {"HEAD"}) if "GET" in methods else methods, template, tier)
+            for regex, methods, template, tier in routes
         ]
-        self._templates = [(regex, template) for regex, _, template in routes]
+        self.tiers = tiers  # the app's prefix and route tiers, as declared (api_core.cors.tiers)
 
     @classmethod
     def from_app(cls, app: Any) -> RouteTable:
-        """Collect (path regex, methods, path template) from every HTTP route of a Starlette/FastAPI app."""
-        entries = [
-            (route.path_regex, frozenset(route.methods), route.path)
-            for route in app.routes
-            if getattr(route, "methods", None) and getattr(route, "path_regex", None)
-        ]
-        return cls(entries)
+        """Collect (path regex, methods, template, tier) from every HTTP route of a Starlette/FastAPI app."""
+        return cls.from_data(manifest(app))
 
-    def template_for(self, path: str) -> str | None:
-        """The route template `path` matches (`/api/v1/items/{item_id}`), or None: what metrics and traces
-        name a request by, since a raw path with ids in it would make every id a metric of its own."""
-        return next((template for regex, template in self._templates if regex.match(path)), None)
+    def lookup(self, path: str) -> RouteMatch | None:
+        """The methods served at `path`, with the template and tier of the first route that matches it
+        (the one Starlette would try first); None when no route matches it."""
+        served: set[str] = set()
+        first: RouteMatch | None = None
+        for regex, methods, template, tier in self._routes:
+            if regex.match(path):
+                first = first or RouteMatch(frozenset(), template, tier)
+                served |= methods
+        return RouteMatch(frozenset(served), first.template, first.tier) if first else None
 
     def methods_for(self, path: str) -> frozenset[str] | None:
         """The methods served at `path`, or None when no route matches it."""
-        served: set[str] = set()
-        matched = False
-        for regex, methods in self._routes:
-            if regex.match(path):
-                matched = True
-                served |= methods
-        return frozenset(served) if matched else None
+        match = self.lookup(path)
+        return match.methods if match else None
 
     @classmethod
     def from_manifest(cls, path: str | os.PathLike[str]) -> RouteTable:
@@ -59,23 +78,74 @@ class RouteTable:
         This is what lets the entry point answer preflights before FastAPI is imported.
         """
         with open(path, encoding="utf-8") as file:
-            entries = json.load(file)
-        return cls(
-            [(re.compile(entry["regex"]), frozenset(entry["methods"]), entry["path"]) for entry in entries]
-        )
+            return cls.from_data(json.load(file))
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> RouteTable:
+        """The table from a manifest's content (`manifest`)."""
+        routes = [
+            (re.compile(entry["regex"]), frozenset(entry["methods"]), entry["path"], entry["tier"])
+            for entry in data["routes"]
+        ]
+        return cls(routes, tuple(Tier.from_json(tier) for tier in data["tiers"]))
 
 
-def manifest(app: Any) -> list[dict[str, Any]]:
-    """Each HTTP route of an app as {path, regex, methods}: the content of a function's `routes.json`.
+def manifest(app: Any) -> dict[str, Any]:
+    """The content of a function's `routes.json`: the app's CORS tiers (`create_app(cors_tiers=...)`), and
+    each HTTP route as {path, regex, methods, tier}, its tier being the most specific that covers it (None:
+    the function's own policy).
 
     The regex is Starlette's own (`route.path_regex`), so the manifest matches exactly what the app
     matches; tests/unit/test_route_manifests.py fails when a committed manifest drifts from its app.
     """
-    return [
+    routes = [
         {"path": route.path, "regex": route.path_regex.pattern, "methods": sorted(route.methods)}
         for route in app.routes
         if getattr(route, "methods", None) and getattr(route, "path_regex", None)
     ]
+    tiers = tuple(getattr(getattr(app, "state", None), "cors_tiers", ()))
+    assigned = assign_tiers(tiers, [(route["path"], frozenset(route["methods"])) for route in routes])
+    return {
+        "tiers": [tier.to_json() for tier in tiers],
+        "routes": [{**route, "tier": assigned[route["path"]]} for route in routes],
+    }
+
+
+def assign_tiers(
+    tiers: Iterable[Tier], routes: Iterable[tuple[str, frozenset[str]]]
+) -> dict[str, str | None]:
+    """Each route path's tier name (None: the function's), checking the declarations against the routes:
+    a route tier names a served route, a prefix covers one (and each route wholly or not at all), and
+    exposed methods are served there."""
+    tiers = tuple(tiers)
+    served: dict[str, set[str]] = {}
+    for path, methods in routes:
+        served.setdefault(path, set()).update(methods)
+    for methods in served.values():
+        if "GET" in methods:
+            methods.add("HEAD")
+    for kind in ("name", "prefix", "route"):
+        values = [getattr(t, kind) for t in tiers if getattr(t, kind) is not None]
+        if len(values) != len(set(values)):
+            raise TierError(f"CORS tiers: two tiers with the same {kind}")
+    assigned = {path: tier_of_route(tiers, path) for path in served}
+    for tier in tiers:
+        if tier.level is Level.FUNCTION:
+            raise TierError(f"CORS tier {tier.name!r}: an app's tier has a prefix or a route")
+        ambiguous = [path for path in served if tier.partly_covers(path)]
+        if ambiguous:
+            raise TierError(
+                f"CORS tier {tier.name!r}: the prefix ends inside a parameter of the route {ambiguous[0]}, "
+                "so it would cover some of its requests only: declare a route tier for it"
+            )
+        paths = [path for path, name in assigned.items() if name == tier.name or tier.covers(path)]
+        if not paths:
+            raise TierError(f"CORS tier {tier.name!r}: no route at {tier.route or tier.prefix}")
+        methods = set().union(*(served[path] for path in paths))
+        if tier.methods is not None and not tier.methods <= methods:
+            unserved = ", ".join(sorted(tier.methods - methods))
+            raise TierError(f"CORS tier {tier.name!r}: exposes {unserved}, which no route of it serves")
+    return assigned
 
 
 def render_manifest(app: Any) -> str:

@@ -74,7 +74,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         raise ConfigError("STAGE", f"expected 'dev' or 'prod', got {stage_text!r}") from None
     return Settings(
         stage=stage,
-        cors_allowed_origins=_origin_list(environ.get("CORS_ALLOWED_ORIGINS", "")),
+        cors_allowed_origins=origin_list(environ.get("CORS_ALLOWED_ORIGINS", "")),
         cors_allow_credentials=_boolean(environ, "CORS_ALLOW_CREDENTIALS", default=True),
         cors_allow_headers=_csv(environ.get("CORS_ALLOW_HEADERS", ",".join(DEFAULT_ALLOW_HEADERS))),
         cors_expose_headers=_csv(environ.get("CORS_EXPOSE_HEADERS", ",".join(DEFAULT_EXPOSE_HEADERS))),
@@ -124,9 +124,40 @@ def required_env(name: str, environ: Mapping[str, str] = os.environ) -> str:
 
 def cors_policy_from_settings(config: Settings) -> CorsPolicy:
     """Build the environment-driven policy; raises ConfigError for an unsafe or unmatchable origin list."""
-    var = "CORS_ALLOWED_ORIGINS"
-    entries = config.cors_allowed_origins
-    if config.stage is Stage.PROD:
+    origins = allowed_origins("CORS_ALLOWED_ORIGINS", config.cors_allowed_origins, config.stage)
+    allow_headers = {h.lower() for h in config.cors_allow_headers}
+    return CorsPolicy(
+        mode=origins.mode,
+        exact_origins=origins.exact,
+        subdomain_patterns=origins.patterns,
+        allow_null=origins.allow_null,
+        allow_credentials=config.cors_allow_credentials,
+        allow_headers=frozenset(allow_headers - {"*"}),
+        allow_any_header="*" in allow_headers,
+        expose_headers=config.cors_expose_headers,
+        max_age=config.cors_max_age,
+        tier="app",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AllowedOrigins:
+    """An origin list as a policy holds it: its mode, exact origins, subdomain patterns, and `null`."""
+
+    mode: Mode
+    exact: frozenset[str]
+    patterns: tuple[SubdomainPattern, ...]
+    allow_null: bool
+
+
+def allowed_origins(var: str, entries: tuple[str, ...], stage: Stage) -> AllowedOrigins:
+    """Judge the origin list read from `var` (`origin_list`) by the stage's rules; ConfigError naming `var`.
+
+    One grammar for every list: CORS_ALLOWED_ORIGINS, each tier's CORS_<TIER>_ALLOWED_ORIGINS, and the
+    deploy check (tools/check-prod-origins.py), which runs this function. Dev with no list (or '*' alone)
+    reflects; prod needs explicit origins.
+    """
+    if stage is Stage.PROD:
         if not entries:
             raise ConfigError(var, "must list the allowed origins when STAGE=prod")
         if "" in entries:
@@ -139,7 +170,7 @@ def cors_policy_from_settings(config: Settings) -> CorsPolicy:
             raise ConfigError(var, "'null' is refused when STAGE=prod: any page can make a null origin")
     entries = tuple(entry for entry in entries if entry)
     wildcard = entries == ("*",)
-    if config.stage is Stage.DEV and "*" in entries and not wildcard:
+    if stage is Stage.DEV and "*" in entries and not wildcard:
         raise ConfigError(var, "'*' (dev reflection) cannot be combined with listed origins")
 
     exact: set[str] = set()
@@ -155,19 +186,12 @@ def cors_policy_from_settings(config: Settings) -> CorsPolicy:
             exact.add(entry)
         else:
             patterns.append(parsed)
-
-    allow_headers = {h.lower() for h in config.cors_allow_headers}
-    reflect = config.stage is Stage.DEV and (not entries or wildcard)
-    return CorsPolicy(
+    reflect = stage is Stage.DEV and (not entries or wildcard)
+    return AllowedOrigins(
         mode=Mode.DEV_REFLECTION if reflect else Mode.ALLOW_LIST,
-        exact_origins=frozenset(exact),
-        subdomain_patterns=tuple(patterns),
+        exact=frozenset(exact),
+        patterns=tuple(patterns),
         allow_null="null" in entries,
-        allow_credentials=config.cors_allow_credentials,
-        allow_headers=frozenset(allow_headers - {"*"}),
-        allow_any_header="*" in allow_headers,
-        expose_headers=config.cors_expose_headers,
-        max_age=config.cors_max_age,
     )
 
 
@@ -187,9 +211,9 @@ def _auth(environ: Mapping[str, str]) -> Auth:
         raise ConfigError("AUTH", f"expected 'none' or 'cognito', got {text!r}") from None
 
 
-def _origin_list(text: str) -> tuple[str, ...]:
-    # Empty entries are kept (the policy refuses them in prod, as CloudFormation does); a blank value is
-    # no list at all.
+def origin_list(text: str) -> tuple[str, ...]:
+    """A comma-separated origin variable's entries, trimmed. Empty entries are kept (prod refuses them, as
+    CloudFormation does); a blank value is no list at all."""
     if not text.strip():
         return ()
     return tuple(part.strip() for part in text.split(","))

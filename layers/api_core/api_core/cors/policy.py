@@ -19,6 +19,8 @@ from api_core.cors.origins import InvalidOrigin, Origin, SubdomainPattern, parse
 # and HTTP caches").
 VARY_ACTUAL = ("Origin",)
 VARY_PREFLIGHT = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
+# Methods a browser sends cross-origin without a preflight (Fetch standard, "CORS-safelisted method").
+SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")  # RFC 9110 token: methods and header names
 
 
@@ -37,13 +39,22 @@ class Check(StrEnum):
     ORIGIN_NOT_ALLOWED = "origin-not-allowed"
     UNKNOWN_PATH = "unknown-path"
     METHOD_NOT_ALLOWED = "method-not-allowed"
+    METHOD_NOT_EXPOSED = "method-not-exposed"  # served at the path, but the tier keeps it from browsers
     HEADER_NOT_ALLOWED = "header-not-allowed"
 
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
+    """Why a policy refused a request: the check, its reason, and the tier (`CorsPolicy.tier`) deciding."""
+
     check: Check
     detail: str
+    tier: str = ""
+
+    @property
+    def explained(self) -> str:
+        """The reason with the deciding tier, as the 403 problem's detail and the explain command say it."""
+        return f"{self.detail} (CORS tier '{self.tier}')" if self.tier else self.detail
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +70,8 @@ class CorsPolicy:
     """Who may call the API from a browser, and what the browser is told.
 
     Build it with `api_core.settings.cors_policy_from_settings()` (environment-driven) or
-    `CorsPolicy.public()` (anyone, no credentials: for public read-only endpoints such as health).
+    `CorsPolicy.public()` (anyone, no credentials: for public read-only endpoints such as health); a path
+    prefix or a route refines it with a tier (`api_core.cors.tiers`), which names the policy it builds.
     """
 
     mode: Mode
@@ -72,6 +84,9 @@ class CorsPolicy:
     allow_null: bool = False
     # Any requested header is allowed, except Authorization, which must always be listed by name.
     allow_any_header: bool = False
+    # The methods browsers may use, of those a path serves; None: all of them. HEAD goes with GET.
+    expose_methods: frozenset[str] | None = None
+    tier: str = "function"  # named in refusals, logs and `explain`
     _static_actual: Mapping[str, str] = field(init=False, repr=False)
     _static_preflight: Mapping[str, str] = field(init=False, repr=False)
 
@@ -98,25 +113,40 @@ class CorsPolicy:
             allow_any_header=True,
             expose_headers=tuple(expose_headers),
             max_age=max_age,
+            tier="public",
         )
 
     # -- origin -------------------------------------------------------------------------------------------
     def check_origin(self, values: tuple[str, ...]) -> Refusal | None:
         """Decide on the Origin header's values (one per occurrence). None means allowed."""
         if len(values) != 1:
-            return Refusal(Check.ORIGIN_MULTIPLE, "the Origin header must appear once, with one origin")
+            return self._refuse(Check.ORIGIN_MULTIPLE, "the Origin header must appear once, with one origin")
         text = values[0]
         if text == "null":
             if self.allow_null:
                 return None
-            return Refusal(Check.ORIGIN_NULL, "the opaque origin 'null' is not allowed")
+            return self._refuse(Check.ORIGIN_NULL, "the opaque origin 'null' is not allowed")
         try:
             origin = parse_origin(text)
         except InvalidOrigin as error:
-            return Refusal(Check.ORIGIN_MALFORMED, f"the Origin header is not a serialized origin: {error}")
+            return self._refuse(
+                Check.ORIGIN_MALFORMED, f"the Origin header is not a serialized origin: {error}"
+            )
         if self.mode is not Mode.ALLOW_LIST or self._listed(text, origin):
             return None
-        return Refusal(Check.ORIGIN_NOT_ALLOWED, "this origin is not allowed to call the API")
+        return self._refuse(Check.ORIGIN_NOT_ALLOWED, "this origin is not allowed to call the API")
+
+    def check_actual(self, values: tuple[str, ...], method: str) -> Refusal | None:
+        """Decide on an actual (not preflight) request: its origin, and whether its method is exposed.
+
+        The method is checked only where a browser sends it without asking first (GET, HEAD, POST): any
+        other method comes after a preflight, which refused it. One that arrives anyway comes from a
+        client that is no browser, which CORS does not bind.
+        """
+        refusal = self.check_origin(values)
+        if refusal is None and method in SAFELISTED_METHODS:
+            refusal = self._check_exposed(method)
+        return refusal
 
     def _listed(self, text: str, origin: Origin) -> bool:
         return text in self.exact_origins or any(p.matches(origin) for p in self.subdomain_patterns)
@@ -134,7 +164,11 @@ class CorsPolicy:
         served_methods: frozenset[str] | None,
     ) -> PreflightAnswer:
         """Answer a preflight. `served_methods` is what the route at the path serves, None if no route."""
-        refusal = self.check_origin(origin_values) or _check_method(request_method, served_methods)
+        refusal = (
+            self.check_origin(origin_values)
+            or self._check_method(request_method, served_methods)
+            or self._check_exposed(request_method)
+        )
         requested: list[str] = []
         if refusal is None:
             requested, refusal = self._check_headers(request_headers)
@@ -143,12 +177,36 @@ class CorsPolicy:
         assert served_methods is not None  # _check_method refused otherwise
         headers = {
             "Access-Control-Allow-Origin": self._allow_origin_value(origin_values[0]),
-            "Access-Control-Allow-Methods": ", ".join(sorted(served_methods)),
+            "Access-Control-Allow-Methods": ", ".join(sorted(self.exposed(served_methods))),
             **self._static_preflight,
         }
         if requested:
             headers["Access-Control-Allow-Headers"] = ", ".join(requested)
         return PreflightAnswer(headers=headers)
+
+    def exposed(self, served: frozenset[str]) -> frozenset[str]:
+        """The methods of `served` that browsers may use under this policy."""
+        return served if self.expose_methods is None else served & self.expose_methods
+
+    def _refuse(self, check: Check, detail: str) -> Refusal:
+        return Refusal(check, detail, self.tier)
+
+    def _check_method(self, method: str, served: frozenset[str] | None) -> Refusal | None:
+        if served is None:
+            return self._refuse(Check.UNKNOWN_PATH, "no resource at this path")
+        # Methods are case-sensitive (RFC 9110 9.1); browsers uppercase the standard ones before asking.
+        if not _TOKEN.match(method) or method not in served:
+            shown = method if _TOKEN.match(method) else "(malformed)"
+            return self._refuse(Check.METHOD_NOT_ALLOWED, f"the method {shown} is not served at this path")
+        return None
+
+    def _check_exposed(self, method: str) -> Refusal | None:
+        if self.expose_methods is None or method in self.expose_methods:
+            return None
+        shown = method if _TOKEN.match(method) else "(malformed)"
+        return self._refuse(
+            Check.METHOD_NOT_EXPOSED, f"the method {shown} is not open to browsers at this path"
+        )
 
     def _allow_origin_value(self, origin: str) -> str:
         return "*" if self.mode is Mode.PUBLIC else origin
@@ -158,18 +216,12 @@ class CorsPolicy:
         names = [n for n in names if n]
         for name in names:
             if not _TOKEN.match(name):
-                return [], Refusal(Check.HEADER_NOT_ALLOWED, "Access-Control-Request-Headers is malformed")
+                return [], self._refuse(
+                    Check.HEADER_NOT_ALLOWED, "Access-Control-Request-Headers is malformed"
+                )
             allowed = name in self.allow_headers or (self.allow_any_header and name != "authorization")
             if not allowed:
-                return [], Refusal(Check.HEADER_NOT_ALLOWED, f"the request header '{name}' is not allowed")
+                return [], self._refuse(
+                    Check.HEADER_NOT_ALLOWED, f"the request header '{name}' is not allowed"
+                )
         return names, None
-
-
-def _check_method(method: str, served: frozenset[str] | None) -> Refusal | None:
-    if served is None:
-        return Refusal(Check.UNKNOWN_PATH, "no resource at this path")
-    # Methods are case-sensitive (RFC 9110 9.1); browsers uppercase the standard ones before asking.
-    if not _TOKEN.match(method) or method not in served:
-        shown = method if _TOKEN.match(method) else "(malformed)"
-        return Refusal(Check.METHOD_NOT_ALLOWED, f"the method {shown} is not served at this path")
-    return None
