@@ -172,7 +172,8 @@ $(BENCH_PEERS): layers/api_core/requirements.txt | $(UV) python
 # STACK names a deployed stack; API_URL a base URL (ALLOWED_ORIGINS and AUTH then describe the API).
 smoke: deps  ## Smoke-test a running API over HTTP: make smoke API_URL=<base URL> or make smoke STACK=<stack name>
 	@$(UV) run --locked python tools/smoke.py $(if $(API_URL),--api-url '$(API_URL)') $(if $(STACK),--stack '$(STACK)') \
-	  $(if $(ALLOWED_ORIGINS),--allowed-origins '$(ALLOWED_ORIGINS)') $(if $(AUTH),--auth '$(AUTH)') $(ARGS)
+	  $(if $(ALLOWED_ORIGINS),--allowed-origins '$(ALLOWED_ORIGINS)') $(if $(ADMIN_ORIGINS),--admin-origins '$(ADMIN_ORIGINS)') \
+	  $(if $(AUTH),--auth '$(AUTH)') $(ARGS)
 
 # The repository whose workflows may deploy: from the `origin` remote unless given.
 GITHUB_REPOSITORY ?= $(shell git remote get-url origin 2>/dev/null | sed -nE 's#^(https://github\.com/|git@github\.com:)([^/]+/[^/]+)$$#\2#p' | sed 's/\.git$$//')

@@ -16,6 +16,7 @@ Exit status: pytest's (0 all passed), 2 for a usage error, 3 when the URL or sta
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import subprocess
 import sys
@@ -50,6 +51,7 @@ class Target:
     allowed_origins: str | None  # None: not known, treated as dev reflection
     auth: str
     stage: str | None
+    admin_origins: str | None = None  # the admin CORS tier's (AdminOrigins); None: not known, as empty
 
 
 def from_stack(name: str, cloudformation: Any = None) -> Target:
@@ -77,6 +79,7 @@ def from_stack(name: str, cloudformation: Any = None) -> Target:
         allowed_origins=params.get("AllowedOrigins", ""),
         auth="cognito" if cognito else "none",
         stage=params.get("Stage"),
+        admin_origins=params.get("AdminOrigins", ""),
     )
 
 
@@ -116,6 +119,8 @@ def pytest_argv(target: Target, extra: list[str]) -> list[str]:
     ]
     if target.allowed_origins:
         argv += ["--allowed-origins", target.allowed_origins]
+    if target.admin_origins:
+        argv += ["--admin-origins", target.admin_origins]
     if target.stage:
         argv += ["--stage", target.stage]
     return argv + extra
@@ -126,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api-url")
     parser.add_argument("--stack")
     parser.add_argument("--allowed-origins", help="with --api-url: the API's AllowedOrigins")
+    parser.add_argument("--admin-origins", help="with --api-url: the API's AdminOrigins (the admin tier)")
     parser.add_argument("--auth", choices=("none", "cognito"), help="with --api-url: the API's Auth")
     args, extra = parser.parse_known_args(argv)
     if bool(args.api_url) == bool(args.stack):
@@ -135,8 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.stack:
             target = from_stack(args.stack)
         else:
-            target = Target(args.api_url, args.allowed_origins, args.auth or "none", None)
-        target = Target(check_url(target.url), target.allowed_origins, target.auth, target.stage)
+            target = Target(args.api_url, args.allowed_origins, args.auth or "none", None, args.admin_origins)
+        target = dataclasses.replace(target, url=check_url(target.url))
     except Unusable as error:
         print(f"make smoke: {error}", file=sys.stderr)
         return 3

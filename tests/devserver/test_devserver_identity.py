@@ -33,10 +33,12 @@ def dev(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def prod(tmp_path_factory):
-    """Stage=prod, signing in, with a small throttle: a burst of 2, one more request a second."""
+    """Stage=prod, signing in, with a small throttle: a burst of 2, one more request a second. The app's and
+    the admin's CORS tiers share the one origin, so API Gateway's errors may name it (with credentials)."""
     tmp = tmp_path_factory.mktemp("prod-cognito")
     overrides = (
-        f"Stage=prod Auth=cognito AllowedOrigins={PROD_ORIGIN} ThrottlingRateLimit=1 ThrottlingBurstLimit=2"
+        f"Stage=prod Auth=cognito AllowedOrigins={PROD_ORIGIN} AdminOrigins={PROD_ORIGIN} "
+        "ThrottlingRateLimit=1 ThrottlingBurstLimit=2"
     )
     server = start_devserver(tmp, "--no-seed", "--parameter-overrides", overrides)
     yield server

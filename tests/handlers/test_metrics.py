@@ -21,7 +21,7 @@ METRICS_ENV = {**PROD_ENV, "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE}
 TEMPLATES = {
     entry["path"]
     for manifest in FUNCTIONS_DIR.glob("*/routes.json")
-    for entry in json.loads(manifest.read_text())
+    for entry in json.loads(manifest.read_text())["routes"]
 }
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 

@@ -37,6 +37,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--allowed-origins",
         help="the API's AllowedOrigins, comma-separated; not given: dev reflection (any origin allowed)",
     )
+    group.addoption("--admin-origins", help="the API's AdminOrigins (the admin CORS tier), comma-separated")
     group.addoption("--auth", choices=("none", "cognito"), default="none", help="the API's Auth")
     group.addoption("--stage", help="the stage /api/v1/health must report (not checked when not given)")
     group.addoption(
@@ -60,6 +61,7 @@ class Smoke:
 
     base_url: str
     allowed_origins: tuple[str, ...]  # empty: dev reflection
+    admin_origins: tuple[str, ...]  # the admin tier's; empty: dev reflection
     auth: str
     stage: str | None
     target: str
@@ -83,10 +85,13 @@ class Smoke:
 
     @property
     def gateway_credentials(self) -> bool:
-        """Whether API Gateway's own errors carry Allow-Credentials (template.yaml, GatewayResponses): in
-        dev reflection and for a single exact origin, never for a list or a pattern."""
-        origins = self.allowed_origins
-        return not origins or (len(origins) == 1 and "*" not in origins[0])
+        """Whether API Gateway's own errors carry Allow-Credentials (template.yaml, GatewayResponses): when
+        every CORS tier reflects (dev, no lists), or when every tier has the same single exact origin;
+        never for a list, a pattern, or tiers with origins of their own."""
+        app, admin = self.allowed_origins, self.admin_origins
+        if not app and not admin:
+            return True
+        return app == admin and len(app) == 1 and "*" not in app[0]
 
     @property
     def can_write(self) -> bool:
@@ -102,9 +107,11 @@ class Smoke:
 @pytest.fixture(scope="session")
 def smoke(pytestconfig: pytest.Config) -> Smoke:
     origins = pytestconfig.getoption("--allowed-origins") or ""
+    admin = pytestconfig.getoption("--admin-origins") or ""
     return Smoke(
         base_url=pytestconfig.getoption("--api-url").rstrip("/"),
         allowed_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
+        admin_origins=tuple(o.strip() for o in admin.split(",") if o.strip()),
         auth=pytestconfig.getoption("--auth"),
         stage=pytestconfig.getoption("--stage"),
         target=pytestconfig.getoption("--target"),

@@ -212,7 +212,11 @@ def test_the_admin_function_only_reads_the_collections_counters():
     # GIVEN the admin function's role
     template, _ = stack()
     role = _role(template, "AdminFunction")
-    assert role["ManagedPolicyArns"] == ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
+    # (SAM adds X-Ray's write-only policy to every function role, since Tracing is an intrinsic)
+    assert role["ManagedPolicyArns"] == [
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+        "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+    ]
     statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
     # THEN it may GetItem on the table, in the ITEMS and USERS partitions, and nothing else: no write, no
     # query or scan, no index, no other partition (no idempotency records, no user's orders, no email)

@@ -94,13 +94,32 @@ def test_unauthorized_is_the_templates_problem_with_the_request_origin_copied():
 
 
 def test_a_single_prod_origin_is_a_fixed_header_and_a_missing_origin_copies_nothing():
-    responses = GatewayResponses(
-        api(Auth="cognito", Stage="prod", AllowedOrigins="https://app.example.com")["GatewayResponses"]
-    )
+    # One origin for every CORS tier (the app's and the admin's): the template fixes it, with credentials
+    one = "https://app.example.com"
+    parameters = {"Auth": "cognito", "Stage": "prod", "AllowedOrigins": one, "AdminOrigins": one}
+    responses = GatewayResponses(api(**parameters)["GatewayResponses"])
     fixed = responses.render("UNAUTHORIZED", gateway_request(headers={"origin": "https://evil.example"}))
-    assert fixed.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    assert fixed.headers["Access-Control-Allow-Origin"] == one
+    assert fixed.headers["Access-Control-Allow-Credentials"] == "true"
     copied = GatewayResponses(api()["GatewayResponses"]).render("THROTTLED", gateway_request(headers={}))
     assert "Access-Control-Allow-Origin" not in copied.headers
+
+
+def test_tiers_with_their_own_origins_copy_the_origin_and_never_send_credentials():
+    # The app's and the admin's origins differ: a gateway response cannot tell which tier a path is in,
+    # so it copies the Origin and allows no credentials (docs/ARCHITECTURE.md, API Gateway's own responses)
+    parameters = {
+        "Auth": "cognito",
+        "Stage": "prod",
+        "AllowedOrigins": "https://app.example.com",
+        "AdminOrigins": "https://admin.example.com",
+    }
+    responses = GatewayResponses(api(**parameters)["GatewayResponses"])
+    answer = responses.render(
+        "UNAUTHORIZED", gateway_request(headers={"origin": "https://admin.example.com"})
+    )
+    assert answer.headers["Access-Control-Allow-Origin"] == "https://admin.example.com"
+    assert "Access-Control-Allow-Credentials" not in answer.headers
 
 
 def test_types_the_template_does_not_define_fall_back_to_default_4xx_with_api_gateways_bodies():
