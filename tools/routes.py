@@ -53,7 +53,7 @@ def manifest_text(function_dir: Path, layer_dir: Path) -> str:
         routes = json.loads(completed.stdout)
     except json.JSONDecodeError as error:
         raise ManifestError(f"{function_dir.name}: the manifest is not JSON ({error})") from error
-    if not isinstance(routes, list) or not routes:
+    if not isinstance(routes, dict) or not routes.get("routes"):
         raise ManifestError(f"{function_dir.name}: the app declares no routes")
     return completed.stdout
 

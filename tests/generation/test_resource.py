@@ -81,7 +81,7 @@ def test_it_writes_the_function_events_tests_and_template_entries(with_things: P
     assert sorted(p.name for p in folder.iterdir()) == [
         "api.py", "app.py", "models.py", "repository.py", "routes.json", "service.py"
     ]  # fmt: skip
-    routes = json.loads((folder / "routes.json").read_text())
+    routes = json.loads((folder / "routes.json").read_text())["routes"]
     assert {(e["path"], m) for e in routes for m in e["methods"]} == {
         ("/api/v1/things", "GET"), ("/api/v1/things", "POST"), ("/api/v1/things/{thing_id}", "GET"),
         ("/api/v1/things/{thing_id}", "PUT"), ("/api/v1/things/{thing_id}", "PATCH"),

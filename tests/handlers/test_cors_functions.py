@@ -32,7 +32,7 @@ def preflight(function: str, scenario: str) -> str:
 def methods_of(function: str, path: str) -> str:
     """Access-Control-Allow-Methods for `path`: its methods in routes.json, HEAD wherever GET."""
     methods = set()
-    for entry in json.loads((FUNCTIONS_DIR / function / "routes.json").read_text()):
+    for entry in json.loads((FUNCTIONS_DIR / function / "routes.json").read_text())["routes"]:
         if re.fullmatch(entry["regex"], path):
             methods |= set(entry["methods"])
     if "GET" in methods:

@@ -19,7 +19,7 @@ _PARAMETER = re.compile(r"{(\w+)}")
 
 def member_parameter(function: str) -> str | None:
     """The parameter of the function's first member path: /api/v1/things/{thing_id} -> thing_id."""
-    for entry in json.loads((FUNCTIONS_DIR / function / "routes.json").read_text()):
+    for entry in json.loads((FUNCTIONS_DIR / function / "routes.json").read_text())["routes"]:
         found = _PARAMETER.findall(entry["path"])
         if found:
             return found[0]
