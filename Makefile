@@ -207,3 +207,9 @@ delete-stack: sam-cli  ## Delete a stack and its artifacts without a prompt (CI'
 
 openapi: deps  ## Write docs/openapi.json: every function's routes in one OpenAPI 3.1 document (a test checks it)
 	$(UV) run --locked python -m tools.openapi
+
+# A project generated without some of the samples starts without the document (copier cannot run code):
+# the first make that needs it writes it, to be committed.
+docs/openapi.json: | deps
+	$(UV) run --locked python -m tools.openapi
+test check: docs/openapi.json

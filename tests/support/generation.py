@@ -95,8 +95,13 @@ def link_environment(project: Path) -> None:
 
 
 def run_tests(project: Path, *paths: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    """The project's own pytest (its pyproject.toml's settings) on `paths`, in this interpreter."""
+    """The project's own pytest (its pyproject.toml's settings) on `paths`, in this interpreter; first, as
+    its `make test` would, docs/openapi.json when the project has none yet."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
+    if not (project / "docs" / "openapi.json").exists():
+        subprocess.run(
+            [sys.executable, "-m", "tools.openapi"], cwd=project, env=env, check=True, timeout=timeout
+        )
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *paths],
         cwd=project,

@@ -93,7 +93,11 @@ def add_resource(root: Path, names: ResourceNames) -> list[str]:
             file.write(text)
         written.append(relative)
     write_atomically(template_path, template)
-    return [*written, "template.yaml"]
+    written.append("template.yaml")
+    if (root / "tools" / "openapi.py").is_file():  # make openapi: the API's document gains the new routes
+        subprocess.run([sys.executable, "-m", "tools.openapi"], cwd=root, capture_output=True, check=True)
+        written.append("docs/openapi.json")
+    return written
 
 
 def main(argv: list[str] | None = None) -> int:
