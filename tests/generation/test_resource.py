@@ -270,3 +270,10 @@ def test_the_items_sample_is_what_make_resource_writes():
     written = formatted(ROOT, scaffold.function_files(ResourceNames.parse("items")))
     for relative, text in written.items():
         assert _without_docstring(text) == _without_docstring((ROOT / relative).read_text()), relative
+
+
+def test_the_readmes_recipe_shows_the_files_make_resource_writes():
+    # README's "By hand" recipe holds each whole file as `make resource NAME=things` writes it.
+    readme = (ROOT / "README.md").read_text()
+    for relative, text in formatted(ROOT, scaffold.function_files(ResourceNames.parse("things"))).items():
+        assert f"<code>{relative}</code></summary>\n\n```python\n{text}```" in readme, relative
