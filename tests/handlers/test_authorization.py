@@ -91,7 +91,7 @@ def manifest_routes() -> dict[tuple[str, str], str]:
 ROUTES = manifest_routes()
 # The functions this module's world serves; any other function holds its rules, and tests them, in its
 # own handler tests (`RULES` in tests/handlers/test_<function>.py, as `make resource` writes them).
-WORLD = {"health", "items", "users"}
+WORLD = {"health", "items", "users", "admin"}
 
 
 def rules_of(function: str) -> dict[tuple[str, str], Any]:
