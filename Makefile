@@ -31,7 +31,7 @@ export PATH := $(CURDIR)/$(TOOLS)/bin:$(PATH)
 # shares (make dev, Chromium, sam build) start once, and a browser never stays open under other tests.
 PYTEST := $(UV) run --locked pytest -n auto --dist loadfile
 
-.PHONY: help dev dev-reset token test check lint lock build clean python sam-cli deps browser
+.PHONY: help dev dev-reset token test check lint lock build clean python sam-cli deps browser resource routes
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -53,6 +53,12 @@ check: deps  ## The inner loop: ruff (lint and format), then the unit and handle
 	$(UV) run --locked ruff check .
 	$(UV) run --locked ruff format --check .
 	$(PYTEST) tests/unit tests/handlers
+
+resource: deps  ## Add a collection resource: make resource NAME=things [SINGULAR=thing] (README, "Add your own resource")
+	@$(UV) run --locked python -m tools.resource '$(NAME)' $(if $(SINGULAR),--singular '$(SINGULAR)')
+
+routes: deps  ## Write every function's routes.json from its app (nothing to set up; a failure keeps the old file)
+	@$(UV) run --locked python -m tools.routes
 
 lint: deps  ## ruff over the project
 	$(UV) run --locked ruff check .
@@ -201,3 +207,9 @@ delete-stack: sam-cli  ## Delete a stack and its artifacts without a prompt (CI'
 
 openapi: deps  ## Write docs/openapi.json: every function's routes in one OpenAPI 3.1 document (a test checks it)
 	$(UV) run --locked python -m tools.openapi
+
+# A project generated without some of the samples starts without the document (copier cannot run code):
+# the first make that needs it writes it, to be committed.
+docs/openapi.json: | deps
+	$(UV) run --locked python -m tools.openapi
+test check: docs/openapi.json

@@ -33,7 +33,7 @@ def _aws_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def load_event() -> Callable[..., dict[str, Any]]:
-    """`load_event("items-get-list", method=..., path=..., headers=..., query=..., body=...)`."""
+    """`load_event("health-get-no-origin", method=..., path=..., headers=..., query=..., body=...)`."""
     return _load_event
 
 
@@ -66,7 +66,7 @@ def dynamodb_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 @pytest.fixture
 def cold_start(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Handler]:
-    """`cold_start("items", env=PROD_ENV)`: a fresh handler, imported with that environment (default dev)."""
+    """`cold_start("health", env=PROD_ENV)`: a fresh handler, imported with that environment (default dev)."""
 
     def start(function: str, env: dict[str, str] | None = None) -> Handler:
         for name, value in (env if env is not None else DEV_ENV).items():

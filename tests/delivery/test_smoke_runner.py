@@ -102,10 +102,17 @@ def test_a_stack_gives_its_url_and_the_settings_the_checks_depend_on(cloudformat
         cloudformation,
         "serverless-rest-api-prod",
         {"ApiBaseUrl": url, "TableName": "t"},
-        {"Stage": "prod", "AllowedOrigins": "https://app.example.com", "CognitoUserPoolArn": ""},
+        {
+            "Stage": "prod",
+            "AllowedOrigins": "https://app.example.com",
+            "AdminOrigins": "https://admin.example.com",
+            "CognitoUserPoolArn": "",
+        },
     )
     target = runner.from_stack("serverless-rest-api-prod", cloudformation)
-    assert target == runner.Target(url, "https://app.example.com", "none", "prod")
+    assert target == runner.Target(
+        url, "https://app.example.com", "none", "prod", admin_origins="https://admin.example.com"
+    )
 
 
 def test_a_stack_with_a_user_pool_is_checked_for_its_401(cloudformation):
@@ -167,6 +174,6 @@ def test_leftovers_deleted_are_old_records_with_both_marks_only():
             {"id": "other-text", "created_at": old, "name": mine["name"], "description": "a real item"},
         ]
     )
-    smoke = Smoke("http://api", (), "none", None, "deployed", None)
+    smoke = Smoke("http://api", (), (), "none", None, "deployed", None)
     assert Records(api, smoke).delete_leftovers() == []
     assert api.deleted == ["old-own"]

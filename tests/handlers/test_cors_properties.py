@@ -95,7 +95,7 @@ def test_every_response_varies_on_origin_and_only_allowed_origins_get_allow_head
     handlers, load_event, stage, method, path, origin, request_method
 ):
     headers = {"Origin": origin, "Access-Control-Request-Method": request_method}
-    event = load_event("items-get-list-no-origin", method=method, path=path, headers=headers)
+    event = load_event("health-get-no-origin", method=method, path=path, headers=headers)
     result = invoke(handlers[stage], event)
     assert "origin" in [name.strip().lower() for name in result.headers["vary"].split(",")]
     policy = PROD_POLICY if stage == "prod" else DEV_POLICY

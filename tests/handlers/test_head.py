@@ -3,11 +3,13 @@ body (RFC 9110 9.3.2); everywhere else the answer GET would get, without a body.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from support.cors_app import build_handler
 from support.handlers import ALLOWED_ORIGIN, PROD_ENV, invoke
+from support.paths import EVENTS_DIR, FUNCTIONS_DIR
 from support.rest import retarget
 from support.template import api_events
 
@@ -15,18 +17,34 @@ FUNCTIONS = sorted({event.function for event in api_events()})
 _PARAMETER = re.compile(r"{(\w+)}")
 
 
+def member_parameter(function: str) -> str | None:
+    """The parameter of the function's first member path: /api/v1/things/{thing_id} -> thing_id."""
+    for entry in json.loads((FUNCTIONS_DIR / function / "routes.json").read_text())["routes"]:
+        found = _PARAMETER.findall(entry["path"])
+        if found:
+            return found[0]
+    return None
+
+
 @pytest.fixture
 def stored_ids(dynamodb_table, cold_start, load_event) -> dict[str, str]:
-    """One item, one user and one order of theirs, for every path parameter the routes have."""
-    items = cold_start("items", PROD_ENV)
-    item = invoke(items, load_event("items-post-create")).json()
+    """One record of each collection (its events/<function>-post-create.json), for every path parameter
+    the routes have."""
+    ids = {}
+    for function in FUNCTIONS:
+        if (EVENTS_DIR / f"{function}-post-create.json").is_file():
+            created = invoke(cold_start(function, PROD_ENV), load_event(f"{function}-post-create"))
+            assert created.status == 201, created.body
+            ids[member_parameter(function)] = created.json()["id"]
+    # % if samples == "all"
+    # An order of the user's, for the item: the users sample's nested collection.
     users = cold_start("users", PROD_ENV)
-    user = invoke(users, load_event("users-post-create")).json()
-    created = invoke(
-        users, retarget(load_event, "users-orders-post-create", user_id=user["id"], item_id=item["id"])
-    )
+    order = retarget(load_event, "users-orders-post-create", user_id=ids["user_id"], item_id=ids["item_id"])
+    created = invoke(users, order)
     assert created.status == 201, created.body
-    return {"item_id": item["id"], "user_id": user["id"], "order_id": created.json()["id"]}
+    ids["order_id"] = created.json()["id"]
+    # % endif
+    return ids
 
 
 def get_paths(app) -> list[str]:

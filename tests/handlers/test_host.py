@@ -44,7 +44,9 @@ ROUTES = [
     ("items", "items-options-preflight-put-allowed-origin", True),
     ("items", "items-v2-get-list-allowed-origin", False),
     ("items", "items-function-url-get-list-allowed-origin", False),
+    # % if samples == "all"
     ("users", "users-post-create", False),
+    # % endif
     ("health", "health-get-no-origin", False),
 ]
 

@@ -84,8 +84,10 @@ def test_a_request_to_one_item_is_counted_under_its_route_template_not_its_path(
             "4xx",
         ),
         ("items", "items-post-invalid", None, "/api/v1/items", "4xx"),
+        # % if samples == "all"
         ("users", "users-orders-get-unknown-user", None, "/api/v1/users/{user_id}/orders", "4xx"),
         ("users", "users-get-one-unknown", None, "/api/v1/users/{user_id}", "4xx"),
+        # % endif
         ("health", "health-get-no-origin", None, "/api/v1/health", "2xx"),
     ],
 )

@@ -18,17 +18,21 @@ from support.handlers import ALLOWED_ORIGIN, PROD_ENV, Result
 PROBLEM = "application/problem+json"
 
 
+# % if samples != "none"
 @pytest.fixture
 def items(dynamodb_table, cold_start) -> Callable[..., dict[str, Any]]:
     """The items function in prod (explicit origin list), with the moto table."""
     return cold_start("items", PROD_ENV)
 
 
+# % endif
+# % if samples == "all"
 @pytest.fixture
 def users(dynamodb_table, cold_start) -> Callable[..., dict[str, Any]]:
     return cold_start("users", PROD_ENV)
 
 
+# % endif
 def assert_clean_problem(result: Result, status: int | None = None, *, cors: bool = True) -> dict[str, Any]:
     """A problem+json answer: the status, RFC 9457 members, no stack trace, CORS for the allowed origin."""
     if status is not None:

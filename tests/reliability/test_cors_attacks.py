@@ -15,7 +15,7 @@ from api_core.settings import ConfigError, cors_policy_from_settings, load_setti
 from support.cfn import Evaluator
 from support.handlers import ALLOWED_ORIGIN, DISALLOWED_ORIGIN, PROD_ENV, invoke
 from support.paths import ROOT
-from support.template import load_template
+from support.template import functions, load_template
 
 # Prod allows https://app.example.com and https://*.preview.example.com (support.handlers.PROD_ENV).
 ATTACKS = {
@@ -174,7 +174,7 @@ def test_an_origin_anywhere_in_a_v1_event_counts(
         ({"STAGE": "prod ", "CORS_ALLOWED_ORIGINS": "*"}, "CORS_ALLOWED_ORIGINS"),
     ],
 )
-@pytest.mark.parametrize("function", ["health", "items", "users", "admin"])
+@pytest.mark.parametrize("function", sorted(functions()))  # every function of template.yaml
 def test_no_environment_makes_a_prod_function_reflect(
     dynamodb_table, cold_start, monkeypatch, figures, env, variable, function
 ):

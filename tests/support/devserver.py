@@ -49,8 +49,11 @@ class DevServer:
         return self.process.returncode
 
 
-def start_devserver(tmp: Path, *args: str, wait: bool = True, timeout: float = 90) -> DevServer:
-    """Start the server with its state in `tmp`; with wait, return once it printed its banner."""
+def start_devserver(
+    tmp: Path, *args: str, wait: bool = True, timeout: float = 90, project: Path = ROOT
+) -> DevServer:
+    """Start the server of `project` (this one by default) with its state in `tmp`; with wait, return once
+    it printed its banner."""
     assert SAM_PYTHON.exists(), "SAM CLI's tool environment is missing: run the tests through `make test`"
     port, demo_port = free_port(), free_port()
     log_path = tmp / f"devserver-{port}.log"
@@ -76,7 +79,7 @@ def start_devserver(tmp: Path, *args: str, wait: bool = True, timeout: float = 9
     with log_path.open("w") as log:
         # Its own process group, like a command started from a shell (the group a terminal's Ctrl-C hits).
         process = subprocess.Popen(
-            argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True, process_group=0
+            argv, cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT, text=True, process_group=0
         )
     server = DevServer(process, port, demo_port, log_path)
     if wait:

@@ -24,7 +24,7 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 # does not inherit another's.
 DEV_ENV = {"STAGE": "dev", "CORS_ALLOWED_ORIGINS": "", "CORS_ADMIN_ALLOWED_ORIGINS": "", "AUTH": "none"}
 ALLOWED_ORIGIN = "https://app.example.com"
-# The admin console's origin: the `admin` tier's only one (functions/admin), refused everywhere else.
+# The admin console's origin: the `admin` tier's only one (the admin sample's), refused everywhere else.
 ADMIN_ORIGIN = "https://admin.example.com"
 PREVIEW_ORIGIN = "https://pr-42.preview.example.com"
 DISALLOWED_ORIGIN = "https://evil.example.net"

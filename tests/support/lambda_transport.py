@@ -123,7 +123,7 @@ def rest_event(
     for name, value in parse_qsl(url.query, keep_blank_values=True):
         query.setdefault(name, []).append(value)
     # The sample's requestContext; its headers and body are replaced by this request's.
-    sample = load_event("items-get-one")
+    sample = load_event("health-get-no-origin")
     bare = {**sample, "headers": None, "multiValueHeaders": None, "body": None, "isBase64Encoded": False}
     event = rest_events.rest_event(
         bare,

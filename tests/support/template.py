@@ -33,10 +33,10 @@ def table_properties() -> dict[str, Any]:
 class ApiEvent:
     """One `Type: Api` event of a function in template.yaml: a route of the REST API."""
 
-    path: str  # the resource path, e.g. /api/v1/items/{item_id}
+    path: str  # the resource path, e.g. /api/v1/health
     method: str
-    resource: str  # the function's logical id, e.g. ItemsFunction
-    function: str  # the function's folder under functions/ (its CodeUri), e.g. items
+    resource: str  # the function's logical id, e.g. HealthFunction
+    function: str  # the function's folder under functions/ (its CodeUri), e.g. health
 
 
 def api_events() -> list[ApiEvent]:
@@ -51,3 +51,17 @@ def api_events() -> list[ApiEvent]:
                 properties = event["Properties"]
                 events.append(ApiEvent(properties["Path"], properties["Method"], name, function))
     return events
+
+
+def functions() -> dict[str, dict[str, Any]]:
+    """Every function of template.yaml by its folder under functions/ (its CodeUri): its Properties."""
+    return {
+        resource["Properties"]["CodeUri"].rstrip("/").rsplit("/", 1)[-1]: resource["Properties"]
+        for resource in load_template()["Resources"].values()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+
+
+def uses_table(function: str) -> bool:
+    """Whether the function is given the table (TABLE_NAME), as the collection functions are."""
+    return "TABLE_NAME" in ((functions()[function].get("Environment") or {}).get("Variables") or {})

@@ -18,7 +18,7 @@ from moto.codedeploy.models import codedeploy_backends
 from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT
 from support.cfn import translate
 from support.moto_stack import for_moto, upload_code
-from support.template import load_template, table_properties
+from support.template import api_events, load_template, table_properties
 
 # moto has no AWS::ApiGateway::Account: the account-wide logging role is taken as existing here; the
 # translated-template tests cover the stack that creates it.
@@ -31,24 +31,35 @@ PARAMS = {
     "AlarmEmail": "oncall@example.com",
 }
 STACK = "serverless-rest-api-test"
+FUNCTIONS = sorted({event.resource for event in api_events()})
+# Every route of the functions' Api events, with the methods the API definition writes for it (ANY for
+# x-amazon-apigateway-any-method).
+_PATHS = next(
+    r["Properties"]["DefinitionBody"]["paths"]
+    for r in load_template()["Resources"].values()
+    if r["Type"] == "AWS::Serverless::Api"
+)
 EXPECTED_ROUTES = {
-    "/api/v1/health": ("HealthFunction", {"ANY"}),
-    "/api/v1/items": ("ItemsFunction", {"ANY", "GET", "HEAD", "OPTIONS"}),
-    "/api/v1/items/{item_id}": ("ItemsFunction", {"ANY", "GET", "HEAD", "OPTIONS"}),
-    "/api/v1/users": ("UsersFunction", {"ANY", "GET", "HEAD", "OPTIONS"}),
-    "/api/v1/users/{user_id}": ("UsersFunction", {"ANY", "GET", "HEAD", "OPTIONS"}),
-    "/api/v1/users/{user_id}/orders": ("UsersFunction", {"ANY", "GET", "HEAD", "OPTIONS"}),
-    "/api/v1/users/{user_id}/orders/{order_id}": ("UsersFunction", {"ANY", "GET", "HEAD", "OPTIONS"}),
-    "/api/v1/admin/stats": ("AdminFunction", {"ANY", "GET", "HEAD", "OPTIONS"}),
+    event.path: (
+        event.resource,
+        {"ANY" if m == "x-amazon-apigateway-any-method" else m.upper() for m in _PATHS[event.path]},
+    )
+    for event in api_events()
 }
 # The methods that need a token, by function (issue 13); test_translated_template holds the translated
-# template to the same rules.
-PROTECTED = {
+# template to the same rules, and gives any other table function the collection's: ANY.
+DECIDED = {
     "HealthFunction": set(),
+    # % if samples != "none"
     "ItemsFunction": {"ANY"},
+    # % endif
+    # % if samples == "all"
     "UsersFunction": {"ANY", "GET", "HEAD"},
     "AdminFunction": {"ANY", "GET", "HEAD"},
+    # % endif
 }
+PROTECTED = {f: DECIDED.get(f, {"ANY"}) for f in FUNCTIONS}
+LOG_GROUPS = [n for n, r in load_template()["Resources"].items() if r["Type"] == "AWS::Logs::LogGroup"]
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +97,7 @@ def test_api_routes_every_path_and_method_to_the_intended_function(deployed: dic
     apigw = boto3.client("apigateway")
     api_id = deployed["physical"]["RestApi"]
     routes = {r["path"]: r for r in apigw.get_resources(restApiId=api_id, limit=500)["items"]}
-    function_names = {function: deployed["physical"][function] for function, _ in EXPECTED_ROUTES.values()}
+    function_names = {name: deployed["physical"][name] for name in FUNCTIONS}
     for path, (function, methods) in EXPECTED_ROUTES.items():
         assert set(routes[path].get("resourceMethods", {})) == methods, path
         for method in methods:
@@ -162,7 +173,7 @@ def test_an_admin_signs_in_with_the_client_and_gets_an_id_token_from_the_issuer(
 def test_functions_exist_with_the_runtime_and_environment(deployed: dict[str, Any]):
     lam = boto3.client("lambda")
     table_name = deployed["physical"]["Table"]
-    for function in sorted(PROTECTED):
+    for function in FUNCTIONS:
         config = lam.get_function_configuration(FunctionName=deployed["physical"][function])
         env = config["Environment"]["Variables"]
         assert config["Runtime"] == "python3.13"
@@ -170,10 +181,11 @@ def test_functions_exist_with_the_runtime_and_environment(deployed: dict[str, An
         assert env["STAGE"] == "prod"
         assert env["CORS_ALLOWED_ORIGINS"] == "https://app.example.com"
         assert (env["AUTH"], env["ALLOW_ANONYMOUS_WRITES"]) == ("cognito", "false")
-        assert (env.get("TABLE_NAME") == table_name) is (function != "HealthFunction")
-        # only the admin function declares the admin tier, whose origins it reads
-        admin_origins = "https://admin.example.com" if function == "AdminFunction" else None
-        assert env.get("CORS_ADMIN_ALLOWED_ORIGINS") == admin_origins
+        table_env = load_template()["Resources"][function]["Properties"].get("Environment", {})
+        assert (env.get("TABLE_NAME") == table_name) is ("TABLE_NAME" in table_env.get("Variables", {}))
+        # only a function that declares the admin tier (its template environment) reads its origins
+        declares = "CORS_ADMIN_ALLOWED_ORIGINS" in table_env.get("Variables", {})
+        assert env.get("CORS_ADMIN_ALLOWED_ORIGINS") == ("https://admin.example.com" if declares else None)
 
 
 def test_table_exists_with_the_template_key_schema(deployed: dict[str, Any]):
@@ -186,15 +198,8 @@ def test_table_exists_with_the_template_key_schema(deployed: dict[str, Any]):
 
 def test_log_groups_have_retention(deployed: dict[str, Any]):
     logs = boto3.client("logs")
-    names = [
-        deployed["physical"][g]
-        for g in (
-            "ApiAccessLogGroup",
-            "HealthFunctionLogGroup",
-            "ItemsFunctionLogGroup",
-            "UsersFunctionLogGroup",
-        )
-    ]
+    assert {"ApiAccessLogGroup", *(f"{function}LogGroup" for function in FUNCTIONS)} <= set(LOG_GROUPS)
+    names = [deployed["physical"][g] for g in LOG_GROUPS]
     groups = {g["logGroupName"]: g for g in logs.describe_log_groups()["logGroups"]}
     for name in names:
         assert groups[name]["retentionInDays"] == 30

@@ -178,8 +178,8 @@ def test_the_5xx_alarms_read_a_dimension_set_the_layer_writes(prod, capsys, monk
     # GIVEN the dimension sets of the Requests metric, as the layer writes them for a 503
     template, ev = prod
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "stack")
-    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", service_of(template, "ItemsFunction"))
-    metrics.publish("/api/v1/items", 503, None)
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", service_of(template, "HealthFunction"))
+    metrics.publish("/api/v1/health", 503, None)
     (line,) = emf_lines(capsys.readouterr().out)
     written = [sorted(d) for d in dimension_sets(line)]
     # THEN every alarm on it asks for one of those sets, with a service of the stack and the 5xx class

@@ -52,6 +52,7 @@ FUNCTION_ENV = {
     "AUTH": "cognito",
     "TABLE_NAME": "unused",
 }
+# % if samples == "all"
 ADMIN = str(ROOT / "functions" / "admin")
 STATS = "/api/v1/admin/stats"
 
@@ -140,6 +141,7 @@ def test_a_path_no_route_serves_is_an_unknown_path_for_the_tier_covering_it():
     assert "preflight for GET: 403 (unknown-path" in result.stdout
 
 
+# % endif
 def test_a_function_level_policy_in_code_is_shown_as_such():
     result = explain(
         FUNCTION_ENV, "--function", str(ROOT / "functions" / "health"), "--origin", "https://x.example"
@@ -148,9 +150,13 @@ def test_a_function_level_policy_in_code_is_shown_as_such():
     assert "origins: any origin (*)  [its own]" in result.stdout
 
 
+# % if samples == "all"
 def test_a_bad_tier_variable_is_a_configuration_error_naming_it():
     result = explain(
         {**FUNCTION_ENV, "CORS_ADMIN_ALLOWED_ORIGINS": "*"}, "--function", ADMIN, "--origin", "x"
     )
     assert result.returncode == 2
     assert "CORS_ADMIN_ALLOWED_ORIGINS: '*' is refused for the CORS tier 'admin'" in result.stderr
+
+
+# % endif

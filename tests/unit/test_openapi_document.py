@@ -83,7 +83,8 @@ def test_security_follows_the_api_definition_in_template_yaml():
         expected = [{"CognitoIdToken": []}] if openapi.needs_token(spec, path, method) else None
         assert operation.get("security") == expected, (path, method)
     # the public reads stay public, every write needs a token
-    assert "security" not in COMMITTED["paths"]["/api/v1/items"]["get"]
+    if "/api/v1/items" in COMMITTED["paths"]:  # a project generated with the items sample
+        assert "security" not in COMMITTED["paths"]["/api/v1/items"]["get"]
     assert "security" not in COMMITTED["paths"]["/api/v1/health"]["get"]
     writes = [
         (p, m)

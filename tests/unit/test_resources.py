@@ -20,7 +20,7 @@ def custom_domain(event, host="api.example.com", base_path=""):
 
 # -- base URL -------------------------------------------------------------------------------------------
 def test_behind_execute_api_the_url_keeps_the_stage(load_event):
-    event = load_event("items-get-one", path=APP_PATH)
+    event = load_event("health-get-no-origin", path=APP_PATH)
     assert event["requestContext"]["path"] == f"/dev{APP_PATH}"
     assert (
         base_url_from_event(event, APP_PATH) == "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/dev"
@@ -28,17 +28,17 @@ def test_behind_execute_api_the_url_keeps_the_stage(load_event):
 
 
 def test_behind_a_custom_domain_there_is_no_stage(load_event):
-    event = custom_domain(load_event("items-get-one", path=APP_PATH))
+    event = custom_domain(load_event("health-get-no-origin", path=APP_PATH))
     assert base_url_from_event(event, APP_PATH) == "https://api.example.com"
 
 
 def test_a_custom_domain_base_path_mapping_is_kept(load_event):
-    event = custom_domain(load_event("items-get-one", path=APP_PATH), base_path="/shop")
+    event = custom_domain(load_event("health-get-no-origin", path=APP_PATH), base_path="/shop")
     assert base_url_from_event(event, APP_PATH) == "https://api.example.com/shop"
 
 
 def test_the_stage_is_whatever_the_event_says(load_event):
-    event = load_event("items-get-one", path=APP_PATH)
+    event = load_event("health-get-no-origin", path=APP_PATH)
     event["requestContext"]["path"] = f"/prod{APP_PATH}"
     assert (
         base_url_from_event(event, APP_PATH) == "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod"
@@ -47,33 +47,33 @@ def test_the_stage_is_whatever_the_event_says(load_event):
 
 def test_a_local_http_server_keeps_its_scheme_and_port(load_event):
     event = load_event(
-        "items-get-one", path=APP_PATH, headers={"Host": "127.0.0.1:3000", "X-Forwarded-Proto": "http"}
+        "health-get-no-origin", path=APP_PATH, headers={"Host": "127.0.0.1:3000", "X-Forwarded-Proto": "http"}
     )
     event["requestContext"]["path"] = APP_PATH
     assert base_url_from_event(event, APP_PATH) == "http://127.0.0.1:3000"
 
 
 def test_an_unknown_forwarded_proto_falls_back_to_https(load_event):
-    event = load_event("items-get-one", path=APP_PATH, headers={"X-Forwarded-Proto": "javascript"})
+    event = load_event("health-get-no-origin", path=APP_PATH, headers={"X-Forwarded-Proto": "javascript"})
     assert base_url_from_event(event, APP_PATH).startswith("https://")
 
 
 def test_without_host_header_the_domain_name_is_used(load_event):
-    event = load_event("items-get-one", path=APP_PATH, headers={"Host": None})
+    event = load_event("health-get-no-origin", path=APP_PATH, headers={"Host": None})
     assert (
         base_url_from_event(event, APP_PATH) == "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/dev"
     )
 
 
 def test_without_any_host_there_is_no_base_url(load_event):
-    event = load_event("items-get-one", path=APP_PATH, headers={"Host": None})
+    event = load_event("health-get-no-origin", path=APP_PATH, headers={"Host": None})
     del event["requestContext"]["domainName"]
     assert base_url_from_event(event, APP_PATH) is None
 
 
 @pytest.mark.parametrize("spelling", ["HOST", "hOsT"])
 def test_header_names_are_matched_whatever_their_case(load_event, spelling):
-    event = load_event("items-get-one", path=APP_PATH, headers={"Host": None})
+    event = load_event("health-get-no-origin", path=APP_PATH, headers={"Host": None})
     event["headers"][spelling] = "api.example.com"
     event["multiValueHeaders"][spelling] = ["api.example.com"]
     event["requestContext"]["path"] = APP_PATH
@@ -81,7 +81,7 @@ def test_header_names_are_matched_whatever_their_case(load_event, spelling):
 
 
 def test_a_v2_event_uses_its_raw_path(load_event):
-    event = load_event("items-v2-get-list-allowed-origin")
+    event = load_event("health-v2-get-no-origin")
     assert base_url_from_event(event, event["rawPath"]) == f"https://{event['headers']['host']}"
 
 
@@ -90,18 +90,18 @@ def test_a_v2_event_uses_its_raw_path(load_event):
 )
 def test_a_malformed_host_never_becomes_a_url(load_event, host):
     # The entry point answers these with 400 first; called on its own, the helper still builds nothing.
-    event = custom_domain(load_event("items-get-one", path=APP_PATH), host=host)
+    event = custom_domain(load_event("health-get-no-origin", path=APP_PATH), host=host)
     assert base_url_from_event(event, APP_PATH) is None
 
 
 def test_the_url_is_built_from_the_validated_spelling_of_the_host(load_event):
-    event = custom_domain(load_event("items-get-one", path=APP_PATH), host="[2001:DB8::0:1]:8443")
+    event = custom_domain(load_event("health-get-no-origin", path=APP_PATH), host="[2001:DB8::0:1]:8443")
     assert base_url_from_event(event, APP_PATH) == "https://[2001:db8::1]:8443"
 
 
 @pytest.mark.parametrize("prefix", ["/a#b", "/a?b", "/a b", "/a>b", "/%zz", "/caf\u00e9"])
 def test_a_client_path_prefix_that_is_not_a_clean_path_is_left_out(load_event, prefix):
-    event = custom_domain(load_event("items-get-one", path=APP_PATH), base_path=prefix)
+    event = custom_domain(load_event("health-get-no-origin", path=APP_PATH), base_path=prefix)
     assert base_url_from_event(event, APP_PATH) == "https://api.example.com"
 
 

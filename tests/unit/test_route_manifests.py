@@ -7,12 +7,19 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from api_core.routes import manifest
 from support.paths import EVENTS_DIR, FUNCTIONS_DIR, ROOT
+from support.template import functions, uses_table
 
 FUNCTIONS = sorted(path.name for path in FUNCTIONS_DIR.iterdir() if (path / "api.py").is_file())
+TEMPLATE_FUNCTIONS = sorted(functions())
+
+
+def test_every_function_folder_is_a_function_of_the_template() -> None:
+    assert FUNCTIONS == TEMPLATE_FUNCTIONS
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
@@ -38,6 +45,7 @@ OBSERVABILITY = (
 )
 
 
+# % if samples == "all"
 def test_the_manifests_record_the_sample_tiers():
     # the admin prefix and the users' profile route: what a cold preflight picks its policy by
     admin = json.loads((FUNCTIONS_DIR / "admin" / "routes.json").read_text())
@@ -51,11 +59,23 @@ def test_the_manifests_record_the_sample_tiers():
     assert {tier for path, tier in tiers.items() if path != "/api/v1/users/{user_id}"} == {None}
 
 
-def _first_preflight(
-    initialization_type: str,
-    function: str = "items",
-    event_name: str = "items-options-preflight-put-allowed-origin",
-) -> dict:
+# % endif
+def _preflight_event(function: str) -> Path:
+    """The function's preflight event from an allowed origin (events/<function>-options-preflight*)."""
+    candidates = sorted(EVENTS_DIR.glob(f"{function}-options-preflight*.json"))
+    allowed = [
+        p for p in candidates if not any(w in p.name for w in ("disallowed", "localhost", "app-origin"))
+    ]
+    assert allowed, f"{function} has no preflight event in events/ (make resource writes one)"
+    return allowed[0]
+
+
+def _heavy(function: str) -> list[str]:
+    """What the app imports: boto3 only where the function is given the table."""
+    return sorted(m for m in HEAVY if m != "boto3" or uses_table(function))
+
+
+def _first_preflight(initialization_type: str, function: str, event_name: str | None = None) -> dict:
     """A fresh interpreter with a function and the layer on sys.path, as on Lambda: which heavy modules
     are loaded after `import app`, and after its first request, a preflight. Traces and metrics are on, as
     in a prod stack (Tracing on, the stack's metrics namespace)."""
@@ -85,19 +105,27 @@ def _first_preflight(
         "AWS_LAMBDA_INITIALIZATION_TYPE": initialization_type,
         "POWERTOOLS_TRACE_DISABLED": "false",
         "POWERTOOLS_METRICS_NAMESPACE": "serverless-rest-api-test",
-        "POWERTOOLS_SERVICE_NAME": "items",
-        "LAMBDA_TASK_ROOT": str(FUNCTIONS_DIR / "items"),
+        "POWERTOOLS_SERVICE_NAME": function,
+        "LAMBDA_TASK_ROOT": str(FUNCTIONS_DIR / function),
     }
-    event = EVENTS_DIR / f"{event_name}.json"
+    event = EVENTS_DIR / f"{event_name}.json" if event_name else _preflight_event(function)
     completed = subprocess.run(
         [sys.executable, "-c", code, str(event)], env=env, capture_output=True, text=True, check=True
     )
     return json.loads(completed.stdout.splitlines()[-1])  # after any log line (a refusal logs one)
 
 
-def test_a_preflight_is_answered_without_importing_fastapi_the_tracer_or_the_metrics_code() -> None:
+def _origin(function: str) -> str:
+    """Access-Control-Allow-Origin for the function's allowed preflight: its Origin, or * (public)."""
+    event = json.loads(_preflight_event(function).read_text())
+    sent = next(v for k, v in event["headers"].items() if k.lower() == "origin")
+    return "*" if "CorsPolicy.public()" in (FUNCTIONS_DIR / function / "app.py").read_text() else sent
+
+
+@pytest.mark.parametrize("function", TEMPLATE_FUNCTIONS)
+def test_a_preflight_is_answered_without_importing_fastapi_the_tracer_or_the_metrics_code(function) -> None:
     # GIVEN an on-demand cold start, traces and metrics on, WHEN its first request is a preflight
-    result = _first_preflight("on-demand")
+    result = _first_preflight("on-demand", function)
     # THEN it is answered, and neither FastAPI, pydantic, Mangum nor boto3 was imported, nor the tracer,
     # the X-Ray SDK or the metrics code (Powertools' package imports the last two with its logger, which
     # an allowed preflight therefore never builds: api_core.observability)
@@ -106,10 +134,11 @@ def test_a_preflight_is_answered_without_importing_fastapi_the_tracer_or_the_met
         "at_init": [],
         "heavy": [],
         "observability": [],
-        "origin": "https://app.example.com",
+        "origin": _origin(function),
     }
 
 
+# % if samples == "all"
 @pytest.mark.parametrize(
     ("scenario", "status", "origin"),
     [("admin-origin", 204, "https://admin.example.com"), ("app-origin", 403, None)],
@@ -127,15 +156,17 @@ def test_a_cold_preflight_is_answered_by_its_tier_without_importing_fastapi(scen
     }
 
 
-def test_with_snapstart_the_app_is_imported_during_init() -> None:
+# % endif
+@pytest.mark.parametrize("function", TEMPLATE_FUNCTIONS)
+def test_with_snapstart_the_app_is_imported_during_init(function) -> None:
     # GIVEN a SnapStart init (run when a version is published; cold starts restore its snapshot)
-    result = _first_preflight("snap-start")
+    result = _first_preflight("snap-start", function)
     # THEN the app and its clients are loaded during init, so that the snapshot holds them, and with them
     # the tracer (botocore patched) and the metrics code
     assert result == {
         "status": 204,
-        "at_init": sorted(HEAVY),
-        "heavy": sorted(HEAVY),
+        "at_init": _heavy(function),
+        "heavy": _heavy(function),
         "observability": sorted(OBSERVABILITY),
-        "origin": "https://app.example.com",
+        "origin": _origin(function),
     }

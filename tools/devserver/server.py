@@ -185,7 +185,8 @@ class DevServer:
             # Through the authorizer, as a signed-in admin would create them, when writes need a token.
             claims = self.identity.claims_of(ADMIN) if self.identity else None
             count = seed_items(self.runtime, self.runner, self.function_provider, claims)
-            print(f"Seeded {count} sample items")
+            if count:
+                print(f"Seeded {count} sample items")
 
     def _start_demo(self) -> None:
         api_url = f"http://{self.args.host}:{self.args.port}"
@@ -247,7 +248,8 @@ def seed_items(
     provider: SamFunctionProvider,
     claims: dict[str, str] | None = None,
 ) -> int:
-    """Create sample items through the items function itself, so seeding follows its data model."""
+    """Create sample items through the items function itself, so seeding follows its data model; a project
+    generated without the items sample has nothing to seed (0)."""
     function = next((f for f in provider.get_all() if f.name == "ItemsFunction"), None)
     if function is None:
         return 0

@@ -4,7 +4,7 @@ The browser only says "CORS error"; this prints the decision and the exact heade
 for an actual request and, with --method, for the preflight before it. Run it with the function's
 environment (STAGE, CORS_ALLOWED_ORIGINS, CORS_<TIER>_ALLOWED_ORIGINS, TABLE_NAME, ...).
 
-With --function (a function's folder, e.g. functions/admin) it loads that function's entry point as
+With --function (a function's folder, e.g. functions/health) it loads that function's entry point as
 Lambda would, without the app: its tiers (routes.json) and any policy its app.py sets in code. --path
 then picks the tier that decides, and the path's methods. Without --function, the environment's policy
 alone (the `app` tier) decides.
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     explain_cmd.add_argument("--method", help="simulate a preflight for this method, e.g. PUT")
     explain_cmd.add_argument("--header", action="append", default=[], help="a requested header (repeatable)")
     explain_cmd.add_argument("--path", help="the request's path, e.g. /api/v1/admin/stats: picks the tier")
-    explain_cmd.add_argument("--function", help="a function's folder, e.g. functions/admin: its tiers")
+    explain_cmd.add_argument("--function", help="a function's folder, e.g. functions/health: its tiers")
     args = parser.parse_args(argv)
     routes: RouteTable | None = None
     try:
