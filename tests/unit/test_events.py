@@ -114,15 +114,6 @@ def test_v1_header_maps_of_every_shape_read_as_occurrences(single, multi, expect
     assert dict(read_request(event).headers) == expected
 
 
-def test_a_cloudfront_event_reads_every_header_once_lowercased():
-    # GIVEN a browser's preflight through CloudFront: 29 headers, each once, in both maps
-    event = json.loads((EVENTS_DIR / "items-options-preflight-put-cloudfront.json").read_text())
-    # THEN each header is one occurrence under its lowercase name
-    expected = {name.lower(): (value,) for name, value in event["headers"].items()}
-    assert len(expected) == 29
-    assert dict(read_request(event).headers) == expected
-
-
 def reference_v1_headers(single, multi):
     """The documented reading of v1 header maps, written plainly: every value of multiValueHeaders, then
     each value of `headers` that its name's multiValueHeaders values lack; names lowercased; text only."""
