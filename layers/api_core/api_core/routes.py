@@ -66,11 +66,6 @@ class RouteTable:
                 served |= methods
         return RouteMatch(frozenset(served), first.template, first.tier) if first else None
 
-    def methods_for(self, path: str) -> frozenset[str] | None:
-        """The methods served at `path`, or None when no route matches it."""
-        match = self.lookup(path)
-        return match.methods if match else None
-
     @classmethod
     def from_manifest(cls, path: str | os.PathLike[str]) -> RouteTable:
         """The table from a committed `routes.json` (see `manifest`), without importing the app.
