@@ -12,9 +12,9 @@ import repository
 import service
 from api_core.app_factory import create_app
 from api_core.lambda_handler import create_handler
-from api_core.lists import ListParams
+from api_core.lists import list_params
 from api_core.pagination import CursorBody, PageBody, PageRequest, listing_body
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
 from mangum import Mangum
 from models import Item
 
@@ -48,13 +48,14 @@ async def layered_route() -> Response:
 
 
 @with_query.get(ROUTE)
-async def query_route(query: ListParams) -> Response:
+async def query_route(request: Request) -> Response:
+    list_params(request)
     return _prepared()
 
 
 @with_models.get(ROUTE)
-async def models_route(query: ListParams) -> PageBody[Item] | CursorBody[Item]:
-    return listing_body(service.list_items(query), Item)
+async def models_route(request: Request) -> PageBody[Item] | CursorBody[Item]:
+    return listing_body(service.list_items(list_params(request)), Item)
 
 
 def handlers(real_handler) -> dict:
@@ -62,7 +63,7 @@ def handlers(real_handler) -> dict:
     return {
         "Mangum + FastAPI, a route returning prepared JSON": Mangum(bare, lifespan="off"),
         "+ this layer (event checks, CORS, security headers)": create_handler(layered),
-        "+ the list query parameters (`ListParams`)": create_handler(with_query),
+        "+ the list query parameters (`list_params`)": create_handler(with_query),
         "+ `Item` models and the typed response model": create_handler(with_models),
         "+ `Link` and `X-Total-Count`: the items function": real_handler,
     }

@@ -12,7 +12,7 @@ import service
 from api_core.app_factory import create_app
 from api_core.auth import ADMIN, in_group
 from api_core.conditional import IfMatch, IfNoneMatch, conditional_get, with_etag
-from api_core.lists import ListParams, list_response
+from api_core.lists import list_params, list_response
 from api_core.pagination import CursorBody, PageBody
 from api_core.resources import IdempotencyKeyHeader, created, no_content
 from fastapi import Body, Depends, Request, Response
@@ -27,19 +27,14 @@ ADMIN_ONLY = [Depends(in_group(ADMIN))]
 
 
 @app.get(COLLECTION)
-async def list_items(
-    request: Request, response: Response, query: ListParams
-) -> PageBody[Item] | CursorBody[Item]:
-    return list_response(request, response, service.list_items(query), Item)
+async def list_items(request: Request) -> PageBody[Item] | CursorBody[Item]:
+    return list_response(request, service.list_items(list_params(request)), Item)
 
 
 @app.post(COLLECTION, status_code=201, dependencies=ADMIN_ONLY)
-async def create_item(
-    request: Request, response: Response, body: ItemIn, idempotency_key: IdempotencyKeyHeader
-) -> Item:
+async def create_item(request: Request, body: ItemIn, idempotency_key: IdempotencyKeyHeader = None) -> Item:
     item = service.create_item(body, idempotency_key)
-    created(request, response, item.id, version=item.version)
-    return item
+    return created(request, item, item.id, version=item.version)
 
 
 @app.get(MEMBER, response_model=Item)

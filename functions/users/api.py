@@ -15,11 +15,11 @@ from typing import Annotated
 
 import service
 from api_core.app_factory import create_app
-from api_core.auth import ADMIN, Caller, SignedIn, in_group, refused
+from api_core.auth import ADMIN, Caller, SignedIn, in_group, refused, signed_in_caller
 from api_core.conditional import IfMatch, IfNoneMatch, conditional_get, with_etag
 from api_core.cors.tiers import Tier
 from api_core.errors import NotFound
-from api_core.lists import ListParams, list_response
+from api_core.lists import list_params, list_response
 from api_core.pagination import CursorBody, PageBody
 from api_core.resources import IdempotencyKeyHeader, created, no_content
 from fastapi import Body, Depends, Request, Response
@@ -44,8 +44,9 @@ app = create_app(title="Users", cors_tiers=[PROFILE_TIER])
 OWNER_OR_ADMIN = "owner-or-admin"  # the check's name in the refusal log line
 
 
-async def owner_or_admin(user_id: str, request: Request, caller: SignedIn) -> Caller:
+async def owner_or_admin(user_id: str, request: Request) -> Caller:
     """The caller, if it may act for the user `user_id`; else 404, exactly as for an unknown user."""
+    caller = signed_in_caller(request)  # a call, not a nested dependency: one resolver step per route
     if not caller.acts_for(user_id, group=ADMIN):
         raise refused(request, caller, OWNER_OR_ADMIN, NotFound(f"no user with id {user_id}"))
     return caller
@@ -58,23 +59,19 @@ USER_OR_ADMIN = [Depends(owner_or_admin)]
 
 # -- users ----------------------------------------------------------------------------------------------
 @app.get(USERS, dependencies=ADMIN_ONLY)
-async def list_users(
-    request: Request, response: Response, query: ListParams
-) -> PageBody[User] | CursorBody[User]:
-    return list_response(request, response, service.list_users(query), User)
+async def list_users(request: Request) -> PageBody[User] | CursorBody[User]:
+    return list_response(request, service.list_users(list_params(request)), User)
 
 
 @app.post(USERS, status_code=201)
 async def create_user(
     request: Request,
-    response: Response,
     body: UserIn,
-    idempotency_key: IdempotencyKeyHeader,
     caller: SignedIn,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> User:
     user = service.create_user(body, idempotency_key, user_id=caller.sub)
-    created(request, response, user.id, version=user.version)
-    return user
+    return created(request, user, user.id, version=user.version)
 
 
 @app.get(USER, response_model=User, dependencies=USER_OR_ADMIN)
@@ -105,19 +102,19 @@ async def delete_user(user_id: str, expected: IfMatch) -> Response:
 
 # -- orders ---------------------------------------------------------------------------------------------
 @app.get(ORDERS, dependencies=USER_OR_ADMIN)
-async def list_orders(
-    user_id: str, request: Request, response: Response, query: ListParams
-) -> PageBody[Order] | CursorBody[Order]:
-    return list_response(request, response, service.list_orders(user_id, query), Order)
+async def list_orders(user_id: str, request: Request) -> PageBody[Order] | CursorBody[Order]:
+    return list_response(request, service.list_orders(user_id, list_params(request)), Order)
 
 
 @app.post(ORDERS, status_code=201, dependencies=USER_OR_ADMIN)
 async def create_order(
-    user_id: str, request: Request, response: Response, body: OrderIn, idempotency_key: IdempotencyKeyHeader
+    user_id: str,
+    request: Request,
+    body: OrderIn,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Order:
     order = service.create_order(user_id, body, idempotency_key)
-    created(request, response, order.id, version=order.version)
-    return order
+    return created(request, order, order.id, version=order.version)
 
 
 @app.get(ORDER, response_model=Order, dependencies=USER_OR_ADMIN)

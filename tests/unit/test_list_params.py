@@ -1,4 +1,4 @@
-"""`ListParams` reads the query string itself: the same values, errors and document as FastAPI's own
+"""`list_params` reads the query string itself: the same values, errors and document as FastAPI's own
 query model (`Annotated[ListQuery, Query()]`) would give."""
 
 from __future__ import annotations
@@ -10,9 +10,17 @@ import pytest
 from api_core import settings
 from api_core.app_factory import create_app
 from api_core.lambda_handler import create_handler
-from api_core.lists import ListParams, ListQuery
-from api_core.pagination import CursorRequest, ListRequest, PageRequest, list_request
-from fastapi import Query
+from api_core.lists import ListQuery, list_params, list_response
+from api_core.pagination import (
+    CursorBody,
+    CursorRequest,
+    Listing,
+    ListRequest,
+    PageBody,
+    PageRequest,
+    list_request,
+)
+from fastapi import Query, Request
 from support.events import load_event
 from support.handlers import DEV_ENV
 
@@ -33,8 +41,8 @@ def apps():
     fastapis = create_app(title="fastapi")
 
     @ours.get(ROUTE)
-    async def ours_route(query: ListParams) -> dict:
-        return {"request": repr(query)}
+    async def ours_route(request: Request) -> dict:
+        return {"request": repr(list_params(request))}
 
     @fastapis.get(ROUTE)
     async def fastapi_route(query: Annotated[ListQuery, Query()]) -> dict:
@@ -96,8 +104,8 @@ def test_the_document_lists_the_parameters_as_fastapi_documents_the_query_model(
     ours, fastapis = (create_app(title=title) for title in ("ours", "fastapi"))
 
     @ours.get(ROUTE)
-    async def ours_list_route(query: ListParams) -> dict:
-        return {}
+    async def ours_list_route(request: Request) -> PageBody[dict] | CursorBody[dict]:
+        return list_response(request, Listing(list_params(request), [], 0), dict)
 
     @fastapis.get(ROUTE)
     async def fastapi_list_route(query: Annotated[ListQuery, Query()]) -> dict:
@@ -108,3 +116,19 @@ def test_the_document_lists_the_parameters_as_fastapi_documents_the_query_model(
     assert documented[0]["parameters"] == documented[1]["parameters"]
     assert documented[0]["responses"]["422"] == documented[1]["responses"]["422"]
     assert list(documented[0]) == list(documented[1])  # `parameters` where FastAPI puts it
+
+
+def test_only_a_route_that_answers_a_page_is_documented_with_the_list_parameters():
+    app = create_app(title="ours")
+
+    @app.get(ROUTE)
+    async def a_page(request: Request) -> PageBody[dict]:
+        return list_response(request, Listing(list_params(request), [], 0), dict)
+
+    @app.get(f"{ROUTE}/{{item_id}}")
+    async def not_a_page(item_id: str) -> dict:
+        return {}
+
+    paths = app.openapi()["paths"]
+    assert [p["name"] for p in paths[ROUTE]["get"]["parameters"]] == list(ListQuery.model_fields)
+    assert [p["name"] for p in paths[f"{ROUTE}/{{item_id}}"]["get"]["parameters"]] == ["item_id"]

@@ -57,7 +57,7 @@ def create_app(*, title: str, version: str = "1.0.0", cors_tiers: Iterable[Tier]
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    # FastAPI's own document, plus what it cannot see: the list parameters ListParams reads itself.
+    # FastAPI's own document, plus what it cannot see: the list parameters list_params reads itself.
     if app.openapi_schema is None:
         from api_core.lists import document_list_parameters  # noqa: PLC0415 - only when documenting
 

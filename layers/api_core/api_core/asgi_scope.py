@@ -16,7 +16,7 @@ from typing import Any
 from mangum.handlers import APIGateway, HTTPGateway
 from mangum.types import Scope
 
-from api_core.authority import read_authority
+from api_core.authority import AUTHORITY_SCOPE_KEY, read_authority
 
 _PLACEHOLDER_HOST = "placeholder:80"  # parses in Mangum; replaced before the app sees the scope
 
@@ -41,6 +41,7 @@ class _ValidatedAuthority:
         scope["server"] = authority.server if authority is not None else None
         scope["scheme"] = authority.scheme if authority is not None else "https"
         scope["aws.event"] = original
+        scope[AUTHORITY_SCOPE_KEY] = authority  # api_core.resources builds URLs from it
         return scope
 
 

@@ -62,8 +62,10 @@ class Caller:
         return principal is not None and (principal.sub == owner or principal.in_group(group))
 
 
-async def current_caller(request: Request) -> Caller:
-    """The caller of this request (a dependency); no check, no refusal."""
+# Each check below is one FastAPI dependency that calls the checks it builds on as plain functions: a
+# chain of dependencies (in_group -> signed_in -> current_caller) costs the resolver once per link.
+def caller_of(request: Request) -> Caller:
+    """The caller of this request; no check, no refusal."""
     if environment_auth() is not Auth.COGNITO:
         return Caller(principal=None, enforced=False)
     event = request.scope.get("aws.event")
@@ -71,22 +73,34 @@ async def current_caller(request: Request) -> Caller:
     return Caller(principal=principal, enforced=True)
 
 
-async def signed_in(request: Request, caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
-    """The caller, if signed in (a dependency); else 401 `urn:problem-type:unauthenticated`."""
+def signed_in_caller(request: Request) -> Caller:
+    """The caller, if signed in; else raises 401 `urn:problem-type:unauthenticated`."""
+    caller = caller_of(request)
     if caller.enforced and caller.principal is None:
         raise refused(request, caller, SIGNED_IN, Unauthenticated(SIGN_IN_DETAIL))
     return caller
+
+
+async def current_caller(request: Request) -> Caller:
+    """The caller of this request (a dependency); no check, no refusal."""
+    return caller_of(request)
+
+
+async def signed_in(request: Request) -> Caller:
+    """The caller, if signed in (a dependency); else 401 `urn:problem-type:unauthenticated`."""
+    return signed_in_caller(request)
 
 
 SignedIn = Annotated[Caller, Depends(signed_in)]
 """A route parameter `caller: SignedIn`: the signed-in caller, or 401 before the route runs."""
 
 
-def in_group(group: str) -> Callable[[Request, Caller], Awaitable[Caller]]:
+def in_group(group: str) -> Callable[[Request], Awaitable[Caller]]:
     """A dependency: the caller, if signed in (else 401) and a member of `group` (else 403
     `urn:problem-type:forbidden`)."""
 
-    async def member(request: Request, caller: SignedIn) -> Caller:
+    async def member(request: Request) -> Caller:
+        caller = signed_in_caller(request)
         principal = caller.principal
         if caller.enforced and (principal is None or not principal.in_group(group)):
             detail = f"this request needs membership of the group {group!r}"

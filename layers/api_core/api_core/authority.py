@@ -35,6 +35,10 @@ class MalformedHost(ValueError):
     """The Host header is not a `host[:port]` this API accepts; the message says what is wrong."""
 
 
+# The ASGI scope key under which the entry point hands the app the authority it validated (or None).
+AUTHORITY_SCOPE_KEY = "api_core.authority"
+
+
 @dataclass(frozen=True, slots=True)
 class Authority:
     """The validated scheme, host and port of a request."""

@@ -47,6 +47,7 @@ _NETWORK_ERRORS = frozenset(
 )
 
 _deadline: ContextVar[float | None] = ContextVar("api_core_deadline", default=None)
+_context: ContextVar[Any] = ContextVar("api_core_lambda_context", default=None)
 
 
 class OutOfTime(Problem):
@@ -63,7 +64,9 @@ class OutOfTime(Problem):
 
 # -- the invocation's time budget ---------------------------------------------------------------------
 def start_deadline(context: Any) -> None:
-    """Start this invocation's clock from the Lambda context (no deadline without one)."""
+    """Start this invocation's clock from the Lambda context (no deadline without one); the context is
+    kept for `invocation_context`."""
+    _context.set(context)
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     deadline = None
     if callable(remaining):
@@ -72,6 +75,11 @@ def start_deadline(context: Any) -> None:
         except (TypeError, ValueError):
             deadline = None
     _deadline.set(deadline)
+
+
+def invocation_context() -> Any:
+    """The Lambda context of the invocation in progress, as the entry point passed it; None outside one."""
+    return _context.get()
 
 
 def remaining_ms() -> float:

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from api_core.aws_faults import guard_client
+from api_core.aws_faults import guard_client, invocation_context
 from api_core.dynamo import BOTO_CONFIG, Database
 from api_core.errors import IdempotencyKeyReused, RequestInProgress
 from api_core.idempotency_key import IdempotencyKey
@@ -103,8 +103,9 @@ class Idempotency:
         )
 
         call = self._call()
-        if key.lambda_context is not None:
-            self._config.register_lambda_context(key.lambda_context)
+        context = invocation_context()
+        if context is not None:  # a crashed attempt keeps the key locked no longer than the invocation
+            self._config.register_lambda_context(context)
         created: list[dict[str, Any]] = []  # what `create` made now; empty when the result was stored
 
         def action() -> dict[str, Any]:
@@ -113,7 +114,7 @@ class Idempotency:
 
         try:
             result = call(
-                request={"key": [within, key.value], "payload": body.model_dump(mode="json")},
+                request={"key": [within, key], "payload": body.model_dump(mode="json")},
                 action=action,
             )
         except IdempotencyValidationError:

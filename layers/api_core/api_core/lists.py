@@ -1,32 +1,35 @@
-"""List endpoints: the query parameters (`ListParams`) and the response (`list_response`).
+"""List endpoints: the query parameters (`list_params`) and the response (`list_response`).
 
     @app.get("/api/v1/things")
-    async def list_things(
-        request: Request, response: Response, query: ListParams
-    ) -> PageBody[Thing] | CursorBody[Thing]:
-        return list_response(request, response, service.list_things(query), Thing)
+    async def list_things(request: Request) -> PageBody[Thing] | CursorBody[Thing]:
+        return list_response(request, service.list_things(list_params(request)), Thing)
 
 The styles, cursors and bodies themselves are `api_core.pagination`'s (pure); this module is their HTTP
 side: the query parameters (read here, documented in the OpenAPI document as FastAPI would), and the
 response, serialized once, with its `Link` and `X-Total-Count` headers.
+
+The parameters are read by a plain call, not a FastAPI dependency: a dependency costs FastAPI's resolver
+several times what reading and validating the query costs (docs/PERFORMANCE.md). A route that answers a
+page (its return annotation names `PageBody` or `CursorBody`) gets the parameters in the OpenAPI document.
 """
 
 from __future__ import annotations
 
 import copy
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
-from fastapi import Depends, FastAPI, Query, Request, Response
-from fastapi.dependencies.models import Dependant
+from fastapi import FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, ValidationError
 
 from api_core.pagination import (
     MAX_PER_PAGE,
+    CursorBody,
     Listing,
     ListRequest,
+    PageBody,
     link_header,
     list_request,
     listing_body,
@@ -35,6 +38,7 @@ from api_core.pagination import (
 from api_core.resources import current_url_builder
 
 MAX_SEARCH_LENGTH = 100
+JSON = "application/json"
 
 
 class ListQuery(BaseModel):
@@ -49,12 +53,14 @@ class ListQuery(BaseModel):
     )
 
 
-# `async def` although nothing awaits: FastAPI would run a plain `def` dependency in its thread pool, one
-# hop per request (docs/PERFORMANCE.md). The query string is read here, with one pydantic validation of
-# `ListQuery`, rather than by FastAPI's parameter machinery, which costs several times as much per request;
-# `document_list_parameters` declares the same parameters in the OpenAPI document, and a bad value is the
-# same RequestValidationError (422, `query.<name>`) FastAPI would raise.
-async def _list_params(request: Request) -> ListRequest:
+def list_params(request: Request) -> ListRequest:
+    """The list request in the query string: `?page&per_page&search` or `?limit&cursor&search`.
+
+    One pydantic validation of `ListQuery`; a bad value raises the RequestValidationError FastAPI would
+    (422, `query.<name>`), and mixing the styles or paging too deep the layer's 400s (`list_request`).
+    """
+    if not request.scope.get("query_string"):
+        return list_request()  # no parameters: the defaults, with nothing to validate
     try:
         # A repeated parameter counts with its last value, as FastAPI reads a query model.
         query = ListQuery.model_validate(dict(request.query_params))
@@ -66,16 +72,12 @@ async def _list_params(request: Request) -> ListRequest:
     )
 
 
-ListParams = Annotated[ListRequest, Depends(_list_params)]
-"""A route parameter for `?page&per_page&search` or `?limit&cursor&search`; out-of-range values are 422."""
-
-
 def document_list_parameters(app: FastAPI, document: dict[str, Any]) -> None:
     """Declare the list query parameters, in `document` (the app's OpenAPI document), on every operation
-    that takes `ListParams`: FastAPI cannot see them, since `ListParams` reads the query string itself.
+    that answers a page: FastAPI cannot see them, since `list_params` reads the query string itself.
     `create_app` calls it whenever the app's document is built."""
     for route in app.routes:
-        if isinstance(route, APIRoute) and _takes_list_params(route.dependant):
+        if isinstance(route, APIRoute) and _answers_a_page(route):
             for method in route.methods:
                 operations = document["paths"][route.path_format]
                 operations[method.lower()] = _with_list_parameters(operations[method.lower()])
@@ -102,8 +104,10 @@ def _with_list_parameters(operation: dict[str, Any]) -> dict[str, Any]:
     return rebuilt
 
 
-def _takes_list_params(dependant: Dependant) -> bool:
-    return any(dep.call is _list_params or _takes_list_params(dep) for dep in dependant.dependencies)
+def _answers_a_page(route: APIRoute) -> bool:
+    # `PageBody[Item] | CursorBody[Item]`, or either alone: the shapes only `list_response` answers with.
+    answers = get_args(route.response_model) or (route.response_model,)
+    return any(isinstance(shape, type) and issubclass(shape, (PageBody, CursorBody)) for shape in answers)
 
 
 @cache
@@ -126,18 +130,23 @@ def _query_model_parameters() -> list[dict[str, Any]]:
     return _query_model_operation()["parameters"]
 
 
-def list_response[T](request: Request, response: Response, listing: Listing[T], model: Any = Any) -> Any:
+def list_response[T](
+    request: Request, listing: Listing[T], model: Any = Any, *, response: Response | None = None
+) -> Any:  # a Response, returned where the route's annotation names the body's model
     """The listing as a JSON response, with its `Link` (RFC 8288) and `X-Total-Count` headers.
 
     `model` is the items' model (`Item`). The body is serialized here, once, by pydantic: FastAPI skips
     its own validation and serialization of a returned `Response`, and the route's return annotation
-    (`PageBody[Item] | CursorBody[Item]`) still gives the OpenAPI document its response schema. Headers
-    set on `response` by the route or its dependencies are kept.
+    (`PageBody[Item] | CursorBody[Item]`) still gives the OpenAPI document its response schema. Pass the
+    route's `response` when the route or its dependencies set headers on it: they are kept (FastAPI drops
+    them from a returned `Response`).
     """
     body = listing_body(listing, model)
-    answer = Response(body.__pydantic_serializer__.to_json(body), media_type="application/json")
-    answer.raw_headers.extend(response.raw_headers)
-    answer.headers["Link"] = link_header(listing_links(listing, current_url_builder(request)))
+    headers = {"Link": link_header(listing_links(listing, current_url_builder(request)))}
     if listing.total is not None:
-        answer.headers["X-Total-Count"] = str(listing.total)
+        headers["X-Total-Count"] = str(listing.total)
+    content = body.__pydantic_serializer__.to_json(body, by_alias=True)  # as FastAPI would
+    answer = Response(content, headers=headers, media_type=JSON)
+    if response is not None:
+        answer.raw_headers.extend(response.raw_headers)
     return answer

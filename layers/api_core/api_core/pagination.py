@@ -243,5 +243,11 @@ def listing_body[T](listing: Listing[T], model: Any = Any) -> PageBody[T] | Curs
             total=total,
             total_pages=total_pages(total, request.per_page),
         )
-        return PageBody[model](items=listing.items, pagination=meta)
-    return CursorBody[model](items=listing.items, next_cursor=listing.next_cursor)
+        return _typed(PageBody, model)(items=listing.items, pagination=meta)
+    return _typed(CursorBody, model)(items=listing.items, next_cursor=listing.next_cursor)
+
+
+@cache  # one entry per (body, item model) pair the code names: bounded by the code, not by requests
+def _typed(body: Any, model: Any) -> Any:
+    # pydantic caches its parametrized classes too, but looking one up costs more than this dict does.
+    return body[model]

@@ -3,12 +3,9 @@
 Used from routes, e.g.:
 
     @app.post("/api/v1/things", status_code=201)
-    async def create_thing(
-        request: Request, response: Response, body: ThingIn, key: IdempotencyKeyHeader
-    ) -> Thing:
+    async def create_thing(request: Request, body: ThingIn, key: IdempotencyKeyHeader = None) -> Thing:
         thing = service.create_thing(body, key)
-        created(request, response, thing.id, version=thing.version)   # Location + ETag
-        return thing
+        return created(request, thing, thing.id, version=thing.version)  # 201, Location, ETag
 
 URLs are built from the Lambda event, so they work for the client that made the request: behind the
 default execute-api URL the path carries the stage (`https://abc.execute-api.../dev/api/v1/things/1`),
@@ -24,9 +21,10 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import Depends, Header, Request, Response
+from fastapi import Header, Request, Response
+from pydantic import BaseModel
 
-from api_core.authority import MalformedHost, read_authority
+from api_core.authority import AUTHORITY_SCOPE_KEY, Authority, MalformedHost, read_authority
 from api_core.conditional import etag
 from api_core.idempotency_key import IDEMPOTENCY_KEY_PATTERN, MAX_IDEMPOTENCY_KEY_LENGTH, IdempotencyKey
 from api_core.pagination import UrlBuilder
@@ -49,6 +47,10 @@ def base_url_from_event(event: Mapping[str, Any], app_path: str) -> str | None:
         authority = read_authority(event)
     except MalformedHost:
         return None
+    return _with_client_prefix(authority, event, app_path)
+
+
+def _with_client_prefix(authority: Authority | None, event: Mapping[str, Any], app_path: str) -> str | None:
     if authority is None:
         return None
     context = event.get("requestContext") or {}
@@ -62,14 +64,28 @@ def base_url_from_event(event: Mapping[str, Any], app_path: str) -> str | None:
 def base_url(request: Request) -> str:
     """`scheme://host[/stage]` for this request (from the Lambda event, else from the ASGI request, whose
     scheme and Host the layer's Mangum handlers set from the same validated authority)."""
-    event = request.scope.get("aws.event")
-    found = base_url_from_event(event, request.url.path) if isinstance(event, Mapping) else None
+    scope = request.scope
+    event = scope.get("aws.event")
+    found = None
+    if isinstance(event, Mapping):
+        if AUTHORITY_SCOPE_KEY in scope:  # the authority the entry point validated: not read a second time
+            found = _with_client_prefix(scope[AUTHORITY_SCOPE_KEY], event, app_path(request))
+        else:
+            found = base_url_from_event(event, app_path(request))
     return found or str(request.base_url).rstrip("/")
+
+
+def app_path(request: Request) -> str:
+    """The path the app routed, as `request.url.path` spells it, without building the whole URL."""
+    url = getattr(request, "_url", None)  # Starlette's cache of request.url, when something built it
+    if url is not None:
+        return url.path
+    return request.scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
 
 
 def url_for_path(request: Request, path: str, query: Mapping[str, str] | None = None) -> str:
     """An absolute URL for an app path (`/api/v1/items/42`), valid for the client of `request`."""
-    url = base_url(request) + quote(path, safe="/:@!$&'()*+,;=-._~")
+    url = base_url(request) + _quote_path(path)
     return f"{url}?{urlencode(query)}" if query else url
 
 
@@ -78,7 +94,7 @@ def current_url_builder(request: Request) -> UrlBuilder:
 
     The base URL and the encoded parameters are worked out once, however many links are built from them.
     """
-    url = url_for_path(request, request.url.path)
+    url = url_for_path(request, app_path(request))
     params = [(name, _query_pair(name, value)) for name, value in request.query_params.multi_items()]
 
     def build(replace: Mapping[str, str | None]) -> str:
@@ -90,28 +106,59 @@ def current_url_builder(request: Request) -> UrlBuilder:
     return build
 
 
+# What quote() leaves as it is in a path: RFC 3986 pchar and "/", minus "%" (a literal % is quoted).
+_PATH_AS_IS = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=\-._~]*")
+
+
+def _quote_path(path: str) -> str:
+    # The usual path (`/api/v1/items/42`) has nothing to quote: skip quote()'s byte-by-byte pass.
+    return path if _PATH_AS_IS.fullmatch(path) else quote(path, safe="/:@!$&'()*+,;=-._~")
+
+
 # What urlencode leaves as it is (quote_plus's unreserved characters): page numbers, sizes, cursors.
 _AS_IS = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
 def _query_pair(name: str, value: str) -> str:
-    if _AS_IS.fullmatch(name) and _AS_IS.fullmatch(value):
+    # Page numbers and sizes (ASCII digits) are the usual values: no pattern needed for them.
+    as_is = (value.isascii() and value.isdigit()) or _AS_IS.fullmatch(value)
+    if as_is and (name in _LIST_NAMES or _AS_IS.fullmatch(name)):
         return f"{name}={value}"
     return urlencode([(name, value)])
 
 
+_LIST_NAMES = frozenset({"page", "per_page", "limit", "cursor", "search"})  # what the Link URLs replace
+
+
 def member_url(request: Request, member_id: str) -> str:
     """The URL of a member of the collection this request addresses: `<this path>/<member_id>`."""
-    return url_for_path(request, f"{request.url.path.rstrip('/')}/{member_id}")
+    return url_for_path(request, f"{app_path(request).rstrip('/')}/{member_id}")
 
 
 # -- statuses -------------------------------------------------------------------------------------------
-def created(request: Request, response: Response, member_id: str, *, version: int | None = None) -> None:
-    """For a POST to a collection (route declared with `status_code=201`): `Location` of the new member,
-    and its `ETag` when `version` is given."""
-    response.headers["Location"] = member_url(request, member_id)
+def created(
+    request: Request,
+    resource: BaseModel,
+    member_id: str,
+    *,
+    version: int | None = None,
+    response: Response | None = None,
+) -> Any:
+    """The answer to a POST that created `resource` (route declared with `status_code=201`): 201, the
+    resource as JSON, `Location` of the new member, and its `ETag` when `version` is given.
+
+    Serialized here, once, by pydantic: FastAPI skips its own validation and serialization of a returned
+    `Response`, and the route's return annotation still gives the OpenAPI document the schema. Pass the
+    route's `response` when the route or its dependencies set headers on it: they are kept.
+    """
+    headers = {"Location": member_url(request, member_id)}
     if version is not None:
-        response.headers["ETag"] = etag(version)
+        headers["ETag"] = etag(version)
+    body = resource.__pydantic_serializer__.to_json(resource, by_alias=True)  # as FastAPI would
+    answer = Response(body, status_code=201, headers=headers, media_type="application/json")
+    if response is not None:
+        answer.raw_headers.extend(response.raw_headers)
+    return answer
 
 
 def no_content() -> Response:
@@ -119,22 +166,18 @@ def no_content() -> Response:
     return Response(status_code=204)
 
 
-# -- dependencies ---------------------------------------------------------------------------------------
-# `async def` although nothing awaits: FastAPI would run a plain `def` dependency in its thread pool, one
-# hop per request (docs/PERFORMANCE.md).
-async def _idempotency_key(
-    request: Request,
-    idempotency_key: Annotated[
-        str | None,
-        Header(min_length=1, max_length=MAX_IDEMPOTENCY_KEY_LENGTH, pattern=IDEMPOTENCY_KEY_PATTERN),
-    ] = None,
-) -> IdempotencyKey | None:
-    if idempotency_key is None:
-        return None
-    return IdempotencyKey(idempotency_key, request.scope.get("aws.context"))
-
-
-IdempotencyKeyHeader = Annotated[IdempotencyKey | None, Depends(_idempotency_key)]
-"""A route parameter: the `Idempotency-Key` header (1-255 visible ASCII characters), if sent.
-
-Pass it to the service, which hands it to `api_core.idempotency.Idempotency.run`."""
+# -- headers --------------------------------------------------------------------------------------------
+# A header parameter of the route itself, not a dependency that reads it: FastAPI's resolver costs more
+# per dependency than the header's validation does (docs/PERFORMANCE.md). The alias pins the header's
+# name whatever the route calls its parameter.
+IdempotencyKeyHeader = Annotated[
+    IdempotencyKey | None,
+    Header(
+        alias="idempotency-key",
+        min_length=1,
+        max_length=MAX_IDEMPOTENCY_KEY_LENGTH,
+        pattern=IDEMPOTENCY_KEY_PATTERN,
+    ),
+]
+"""A route parameter (default None): the `Idempotency-Key` header (1-255 visible ASCII characters), if
+sent; else 422. Pass it to the service, which hands it to `api_core.idempotency.Idempotency.run`."""
