@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
-from support.handlers import ALLOWED_ORIGIN, PROD_ENV, invoke
+from support.handlers import ALLOWED_ORIGIN, PROD_ENV, LambdaContext, invoke
 from support.rest import links, path_of, query_of, retarget
 
 EXECUTE_API = "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/dev"
@@ -283,6 +285,31 @@ def test_the_same_idempotency_key_twice_creates_one_item(items, load_event, dyna
     assert retry.headers["location"] == first.headers["location"]
     assert item_ids(dynamodb_table) == [first.json()["id"]]
     assert invoke(items, load_event("items-get-list")).headers["x-total-count"] == "1"
+
+
+def test_a_key_in_progress_is_held_no_longer_than_the_invocation_has_left(items, load_event, dynamodb_table):
+    # GIVEN an invocation with 20 s left, WHEN a create with an Idempotency-Key starts
+    import repository as items_repository  # the function module, on sys.path once the handler is loaded
+
+    held_until: list[int] = []
+    repository = items_repository.get_repository()
+    create = repository.create
+
+    def create_and_look(*args, **kwargs):
+        # THEN while it runs, the key's record is locked until the invocation's end, not for the default hour
+        records = dynamodb_table.scan()["Items"]
+        held_until.extend(int(r["in_progress_expiration"]) for r in records if "in_progress_expiration" in r)
+        return create(*args, **kwargs)
+
+    repository.create = create_and_look
+    started_ms = time.time() * 1000
+    try:
+        result = invoke(items, load_event("items-post-idempotency-key"), LambdaContext(remaining_ms=20_000))
+    finally:
+        del repository.create
+    assert result.status == 201
+    assert len(held_until) == 1
+    assert started_ms + 19_000 <= held_until[0] <= time.time() * 1000 + 20_000
 
 
 def test_the_same_idempotency_key_with_another_body_is_422(items, load_event, dynamodb_table):

@@ -134,9 +134,9 @@ class Result:
         return {k: v for k, v in self.headers.items() if k.startswith("access-control-")}
 
 
-def invoke(handler: Handler, event: dict[str, Any]) -> Result:
+def invoke(handler: Handler, event: dict[str, Any], context: LambdaContext | None = None) -> Result:
     """Invoke as the Lambda runtime does: the event arrives as parsed JSON, the response must be JSON."""
     wire_event = json.loads(json.dumps(event))
-    raw = handler(wire_event, LambdaContext())
+    raw = handler(wire_event, context or LambdaContext())
     json.dumps(raw)  # a response the runtime could not serialize is a bug in itself
     return Result(raw)
