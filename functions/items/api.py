@@ -14,7 +14,7 @@ from api_core.auth import ADMIN, in_group
 from api_core.conditional import IfMatch, IfNoneMatch, conditional_get, with_etag
 from api_core.lists import list_params, list_response
 from api_core.pagination import CursorBody, PageBody
-from api_core.resources import IdempotencyKeyHeader, created, no_content
+from api_core.resources import ACCEPTS_IDEMPOTENCY_KEY, created, idempotency_key, no_content
 from fastapi import Body, Depends, Request, Response
 from models import Item, ItemIn, ItemPatch
 
@@ -31,9 +31,9 @@ async def list_items(request: Request) -> PageBody[Item] | CursorBody[Item]:
     return list_response(request, service.list_items(list_params(request)), Item)
 
 
-@app.post(COLLECTION, status_code=201, dependencies=ADMIN_ONLY)
-async def create_item(request: Request, body: ItemIn, idempotency_key: IdempotencyKeyHeader = None) -> Item:
-    item = service.create_item(body, idempotency_key)
+@app.post(COLLECTION, status_code=201, dependencies=ADMIN_ONLY, openapi_extra=ACCEPTS_IDEMPOTENCY_KEY)
+async def create_item(request: Request, body: ItemIn) -> Item:
+    item = service.create_item(body, idempotency_key(request))
     return created(request, item, item.id, version=item.version)
 
 

@@ -21,7 +21,7 @@ from api_core.cors.tiers import Tier
 from api_core.errors import NotFound
 from api_core.lists import list_params, list_response
 from api_core.pagination import CursorBody, PageBody
-from api_core.resources import IdempotencyKeyHeader, created, no_content
+from api_core.resources import ACCEPTS_IDEMPOTENCY_KEY, created, idempotency_key, no_content
 from fastapi import Body, Depends, Request, Response
 from models import Order, OrderIn, OrderPatch, User, UserIn, UserPatch
 
@@ -63,14 +63,13 @@ async def list_users(request: Request) -> PageBody[User] | CursorBody[User]:
     return list_response(request, service.list_users(list_params(request)), User)
 
 
-@app.post(USERS, status_code=201)
+@app.post(USERS, status_code=201, openapi_extra=ACCEPTS_IDEMPOTENCY_KEY)
 async def create_user(
     request: Request,
     body: UserIn,
     caller: SignedIn,
-    idempotency_key: IdempotencyKeyHeader = None,
 ) -> User:
-    user = service.create_user(body, idempotency_key, user_id=caller.sub)
+    user = service.create_user(body, idempotency_key(request), user_id=caller.sub)
     return created(request, user, user.id, version=user.version)
 
 
@@ -106,14 +105,13 @@ async def list_orders(user_id: str, request: Request) -> PageBody[Order] | Curso
     return list_response(request, service.list_orders(user_id, list_params(request)), Order)
 
 
-@app.post(ORDERS, status_code=201, dependencies=USER_OR_ADMIN)
+@app.post(ORDERS, status_code=201, dependencies=USER_OR_ADMIN, openapi_extra=ACCEPTS_IDEMPOTENCY_KEY)
 async def create_order(
     user_id: str,
     request: Request,
     body: OrderIn,
-    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Order:
-    order = service.create_order(user_id, body, idempotency_key)
+    order = service.create_order(user_id, body, idempotency_key(request))
     return created(request, order, order.id, version=order.version)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from typing import Any
 
@@ -62,8 +63,30 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         from api_core.lists import document_list_parameters  # noqa: PLC0415 - only when documenting
 
         document = FastAPI.openapi(app)
+        for operations in document.get("paths", {}).values():
+            for method, operation in operations.items():
+                operations[method] = _parameters_in_place(operation)
         document_list_parameters(app, document)
     return app.openapi_schema
+
+
+def _parameters_in_place(operation: dict[str, Any]) -> dict[str, Any]:
+    # A route's `openapi_extra` parameters (e.g. ACCEPTS_IDEMPOTENCY_KEY) land after its responses when
+    # it has no parameter of its own: moved where FastAPI puts `parameters`, before the body and responses.
+    keys = list(operation)
+    if "parameters" not in keys or not any(key in keys[: keys.index("parameters")] for key in _AFTER):
+        return operation
+    parameters = operation["parameters"]
+    placed: dict[str, Any] = {}
+    for key, value in operation.items():
+        if key in _AFTER and "parameters" not in placed:
+            placed["parameters"] = copy.deepcopy(parameters)  # not the route's openapi_extra itself
+        if key != "parameters":
+            placed[key] = value
+    return placed
+
+
+_AFTER = ("requestBody", "responses")  # what FastAPI writes after an operation's `parameters`
 
 
 def problem_response(
