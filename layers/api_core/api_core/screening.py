@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from itertools import chain
 from typing import Any
 
-from api_core.authority import MalformedHost, read_authority
+from api_core.authority import Authority, MalformedHost, read_authority
 from api_core.events import WRITE_METHODS, HttpRequest, LambdaResponse, json_response
 from api_core.problems import (
     PROBLEM_JSON,
@@ -39,31 +39,39 @@ MAX_BODY_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 64
 # Where text lives in an event (either format), besides the body, and what a client calls that part. A
 # lone surrogate in any of them fails the moment Mangum, the app or a URL encodes it: a 500.
-_TEXT_PARTS = {
-    "httpMethod": "method",
-    "path": "path",
-    "rawPath": "path",
-    "rawQueryString": "query",
-    "pathParameters": "path",
-    "headers": "headers",
-    "multiValueHeaders": "headers",
-    "queryStringParameters": "query",
-    "multiValueQueryStringParameters": "query",
-    "cookies": "cookies",
-}
+_TEXT_PARTS = (
+    ("httpMethod", "method"),
+    ("path", "path"),
+    ("rawPath", "path"),
+    ("rawQueryString", "query"),
+    ("pathParameters", "path"),
+    ("headers", "headers"),
+    ("multiValueHeaders", "headers"),
+    ("queryStringParameters", "query"),
+    ("multiValueQueryStringParameters", "query"),
+    ("cookies", "cookies"),
+)
+_TEXT_PARTS_BUT_HEADERS = tuple(part for part in _TEXT_PARTS if part[1] != "headers")
 
 
 def malformed_request(event: Mapping[str, Any], request: HttpRequest) -> LambdaResponse | None:
     """A 400 problem for a request with text that is not Unicode, or a malformed Host; else None."""
-    part = _non_unicode_part(event)
+    return checked_authority(event, request)[1]
+
+
+def checked_authority(
+    event: Mapping[str, Any], request: HttpRequest
+) -> tuple[Authority | None, LambdaResponse | None]:
+    """The request's validated authority (`api_core.authority.read_authority`), or, for a request with
+    text that is not Unicode or a malformed Host, the 400 problem to answer it with."""
+    part = _non_unicode_part(event, request.plain_headers)
     if part is not None:
         detail = f"text in the request's {part} is not valid Unicode (it holds a lone surrogate)"
-        return problem(request, 400, detail, TYPE_MALFORMED_REQUEST)
+        return None, problem(request, 400, detail, TYPE_MALFORMED_REQUEST)
     try:
-        read_authority(event, request.headers)
+        return read_authority(event, request.headers), None
     except MalformedHost as error:
-        return problem(request, 400, str(error), TYPE_MALFORMED_HOST)
-    return None
+        return None, problem(request, 400, str(error), TYPE_MALFORMED_HOST)
 
 
 def screen_request(event: Mapping[str, Any], request: HttpRequest) -> LambdaResponse | None:
@@ -144,21 +152,23 @@ def _is_unicode(text: str) -> bool:
     return True
 
 
-def _non_unicode_part(event: Mapping[str, Any]) -> str | None:
-    context = event.get("requestContext")
-    http = context.get("http") if isinstance(context, Mapping) else None
-    for key, label in _TEXT_PARTS.items():
+def _non_unicode_part(event: Mapping[str, Any], plain_headers: bool) -> str | None:
+    # With `plain_headers`, the reading of the header maps found every name and value ASCII.
+    for key, label in _TEXT_PARTS_BUT_HEADERS if plain_headers else _TEXT_PARTS:
         value = event.get(key)
-        if value is not None and not _all_unicode(value):
+        if value is not None and not (type(value) is str and value.isascii()) and not _all_unicode(value):
             return label
-    parts = []
-    if isinstance(context, Mapping):  # a v1 event's client path, read for the stage in URLs
-        parts.append(("path", context.get("path")))
+    context = event.get("requestContext")
+    if not isinstance(context, Mapping):
+        return None
+    path = context.get("path")  # a v1 event's client path, read for the stage in URLs
+    if path is not None and not (type(path) is str and path.isascii()) and not _all_unicode(path):
+        return "path"
+    http = context.get("http")
     if isinstance(http, Mapping):  # what Mangum reads of a v2 event
-        parts += [("path", http.get("path")), ("method", http.get("method"))]
-    for label, value in parts:
-        if not _all_unicode(value):
-            return label
+        for label, value in (("path", http.get("path")), ("method", http.get("method"))):
+            if not _all_unicode(value):
+                return label
     return None
 
 
