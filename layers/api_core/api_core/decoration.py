@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
-from types import MappingProxyType
 
 from api_core.cors.policy import VARY_ACTUAL, VARY_PREFLIGHT, PreflightAnswer
 from api_core.events import (
@@ -53,25 +52,25 @@ def decorate(
 
 def allowed_preflight(request: HttpRequest, answer: PreflightAnswer) -> LambdaResponse:
     """The 204 to a preflight the policy allowed, exactly as `decorate` would finish it."""
-    headers = _preflight_headers(
-        answer, credentialed_request(request), request.header("x-forwarded-proto"), request.format
-    )
-    response = make_response(request.format, 204, {})
-    if request.request_id:
-        response["headers"]["X-Request-Id"] = request.request_id
-    response["headers"].update(headers)
+    proto = request.headers.get("x-forwarded-proto")
+    known = _preflight_headers(answer, credentialed_request(request), proto[0] if proto else None)
+    headers = {"X-Request-Id": request.request_id, **known} if request.request_id else dict(known)
+    response = {"statusCode": 204, "headers": headers, "body": "", "isBase64Encoded": False}
+    if request.format is EventFormat.REST_V1:
+        response["multiValueHeaders"] = {}
     return response
 
 
 @lru_cache(maxsize=_PREFLIGHTS)
-def _preflight_headers(
-    answer: PreflightAnswer, credentialed: bool, proto: str | None, fmt: EventFormat
-) -> Mapping[str, str]:
+def _preflight_headers(answer: PreflightAnswer, credentialed: bool, proto: str | None) -> dict[str, str]:
     # What `decorate` adds to an allowed preflight's 204, but its X-Request-Id: worked out by `decorate`
-    # itself, for a request that has nothing else bearing on it. Never handed out: the caller copies it.
+    # itself, for a request that has nothing else bearing on it. A dict (copied fastest), never handed
+    # out: the caller copies it into each response.
     headers = {"authorization": ("",)} if credentialed else {}
     if proto is not None:
         headers["x-forwarded-proto"] = (proto,)
-    stand_in = HttpRequest(fmt, "OPTIONS", "/", headers, None)
-    response = decorate(stand_in, make_response(fmt, 204, {}), answer.headers, preflight=True, served=None)
-    return MappingProxyType(response["headers"])
+    # The event's format changes where a response keeps its headers, never which ones it gets.
+    stand_in = HttpRequest(EventFormat.REST_V1, "OPTIONS", "/", headers, None)
+    response = make_response(EventFormat.REST_V1, 204, {})
+    response = decorate(stand_in, response, answer.headers, preflight=True, served=None)
+    return response["headers"]

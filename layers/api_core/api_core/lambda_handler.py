@@ -19,10 +19,9 @@ import importlib
 import importlib.util
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from api_core.authority import Authority
 from api_core.aws_faults import OutOfTime, out_of_time, start_deadline
@@ -124,9 +123,8 @@ class Kind(StrEnum):
     TO_APP = "to-app"  # everything else: Mangum and the FastAPI app
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """One request, classified once: every later step reads this instead of deciding again."""
+class Decision(NamedTuple):
+    """One request, classified once: every later step reads this instead of deciding again. Immutable."""
 
     kind: Kind
     request: HttpRequest
@@ -237,24 +235,15 @@ class _EntryPoint:
         if malformed is not None:
             # No CORS headers: the Origin may be one of the malformed parts, and no browser sends these.
             return Decision(Kind.MALFORMED, request, (), None, served, {}, malformed, route)
-        origin = request.headers.get("origin", ())
-        if request.method == "OPTIONS" and origin and request.header("access-control-request-method"):
-            answer = policy.preflight(
-                origin,
-                request_method=request.header("access-control-request-method") or "",
-                request_headers=request.header("access-control-request-headers"),
-                served_methods=served,
-            )
+        headers = request.headers
+        origin = headers.get("origin", ())
+        method = headers.get("access-control-request-method") if request.method == "OPTIONS" else None
+        if origin and method and method[0]:
+            requested = headers.get("access-control-request-headers")
+            answer = policy.preflight(origin, method[0], requested[0] if requested else None, served)
+            refusal, cors_headers = answer.refusal, answer.headers
             return Decision(
-                Kind.PREFLIGHT,
-                request,
-                origin,
-                answer.refusal,
-                served,
-                answer.headers,
-                route=route,
-                authority=authority,
-                answer=answer,
+                Kind.PREFLIGHT, request, origin, refusal, served, cors_headers, None, route, authority, answer
             )
         refusal = policy.check_actual(origin, request.method) if origin else None
         cors_headers = policy.actual_headers(origin[0]) if origin and refusal is None else {}

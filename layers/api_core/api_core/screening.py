@@ -52,6 +52,8 @@ _TEXT_PARTS = (
     ("cookies", "cookies"),
 )
 _TEXT_PARTS_BUT_HEADERS = tuple(part for part in _TEXT_PARTS if part[1] != "headers")
+_V1_MAPS = ("pathParameters", "queryStringParameters", "multiValueQueryStringParameters")
+_NO_TEXT: dict[str, str] = {}
 
 
 def malformed_request(event: Mapping[str, Any], request: HttpRequest) -> LambdaResponse | None:
@@ -154,15 +156,18 @@ def _is_unicode(text: str) -> bool:
 
 def _non_unicode_part(event: Mapping[str, Any], plain_headers: bool) -> str | None:
     # With `plain_headers`, the reading of the header maps found every name and value ASCII.
+    if plain_headers and _ascii_v1_parts(event):
+        return None
+    get = event.get
     for key, label in _TEXT_PARTS_BUT_HEADERS if plain_headers else _TEXT_PARTS:
-        value = event.get(key)
-        if value is not None and not (type(value) is str and value.isascii()) and not _all_unicode(value):
+        value = get(key)
+        if value is not None and not _ascii(value) and not _all_unicode(value):
             return label
-    context = event.get("requestContext")
-    if not isinstance(context, Mapping):
+    context = get("requestContext")
+    if type(context) is not dict and not isinstance(context, Mapping):
         return None
     path = context.get("path")  # a v1 event's client path, read for the stage in URLs
-    if path is not None and not (type(path) is str and path.isascii()) and not _all_unicode(path):
+    if path is not None and not _ascii(path) and not _all_unicode(path):
         return "path"
     http = context.get("http")
     if isinstance(http, Mapping):  # what Mangum reads of a v2 event
@@ -170,6 +175,44 @@ def _non_unicode_part(event: Mapping[str, Any], plain_headers: bool) -> str | No
             if not _all_unicode(value):
                 return label
     return None
+
+
+def _ascii_v1_parts(event: Mapping[str, Any]) -> bool:
+    # True when a v1 event's text but its headers is all ASCII, known from one join: the usual event.
+    # False for any other shape or text, which the part-by-part reading then decides.
+    get = event.get
+    context = get("requestContext")
+    if type(context) is not dict or "http" in context:
+        return False
+    if get("rawPath") is not None or get("rawQueryString") is not None or get("cookies") is not None:
+        return False
+    maps = [get(key) or _NO_TEXT for key in _V1_MAPS]
+    if any(type(mapping) is not dict for mapping in maps):
+        return False
+    params, query, multi_query = maps
+    try:
+        text = "".join(
+            (
+                get("httpMethod"),
+                get("path"),
+                context.get("path") or "",
+                *params,
+                *params.values(),
+                *query,
+                *query.values(),
+                *multi_query,
+                *chain.from_iterable(multi_query.values()),
+            )
+        )
+    except TypeError:  # a part that is not text (or not lists of text): the general reading
+        return False
+    return text.isascii()
+
+
+def _ascii(value: Any) -> bool:
+    # A text part, or a map of them, all ASCII (hence Unicode): the usual case, known without a loop.
+    kind = type(value)
+    return (kind is str and value.isascii()) or (kind is dict and _ascii_map(value))
 
 
 def _all_unicode(value: Any) -> bool:
