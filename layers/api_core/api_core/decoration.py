@@ -12,15 +12,8 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 from api_core.cors.policy import VARY_ACTUAL, VARY_PREFLIGHT, PreflightAnswer
-from api_core.events import (
-    EventFormat,
-    HttpRequest,
-    LambdaResponse,
-    make_response,
-    merge_headers,
-    strip_headers,
-)
-from api_core.security_headers import add_security_headers, credentialed_request
+from api_core.events import EventFormat, HttpRequest, LambdaResponse, make_response, merge_vary
+from api_core.security_headers import HSTS, credentialed_request
 
 # Decorated answers remembered. A policy remembers as many answers (api_core.cors.policy.CACHE_SIZE), and
 # each has at most four variants here (with or without credentials in the request, over HTTPS or not).
@@ -35,19 +28,77 @@ def decorate(
     preflight: bool,
     served: frozenset[str] | None,
 ) -> LambdaResponse:
-    """`response`, in place, with the layer's headers; for a HEAD, without its body."""
-    # The layer is the only owner of CORS headers: anything the app set is replaced.
-    strip_headers(response, "access-control-")
+    """`response`, in place, with the layer's headers; for a HEAD, without its body.
+
+    What `strip_headers(response, "access-control-")`, `merge_headers` and `add_security_headers` do
+    one after the other (api_core.events, api_core.security_headers), in one pass over the response's
+    headers (tests/unit/test_decoration.py holds the two to the same result)."""
+    headers = response.get("headers")
+    if not isinstance(headers, dict):
+        headers = response["headers"] = {}
+    multi = response.get("multiValueHeaders")
     extra = {"X-Request-Id": request.request_id} if request.request_id else {}
     extra.update(cors_headers)
     if response.get("statusCode") == 405 and served:
         extra["Allow"] = ", ".join(sorted(served))
-    merge_headers(response, extra, VARY_PREFLIGHT if preflight else VARY_ACTUAL)
-    add_security_headers(request, response)  # preflight answers are responses like any other
+    # The layer is the only owner of CORS headers: anything the app set is replaced. So are the names it
+    # sets, in any spelling, in either map (API Gateway merges both into one response), and Vary, merged.
+    replaced, credentials = _layer_names(tuple(extra))
+    kept: set[str] = set()  # the lowercase names of the app's headers that stay
+    vary: list[str] = []
+    for mapping in (headers, multi) if isinstance(multi, dict) else (headers,):
+        dropped = []
+        for name in mapping:
+            lower = name.lower()
+            if lower.startswith("access-control-") or lower in replaced:
+                dropped.append(name)
+            else:
+                kept.add(lower)
+        for name in dropped:
+            value = mapping.pop(name)
+            if name.lower() == "vary":
+                vary.extend(value if isinstance(value, list) else [value])
+    headers.update(extra)
+    headers["Vary"] = _merge_vary(vary, VARY_PREFLIGHT if preflight else VARY_ACTUAL)
+    # Security headers (api_core.security_headers): preflight answers are responses like any other.
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    credentialed = credentialed_request(request)
+    for name in credentials if not credentialed else ():
+        credentialed = credentialed or extra[name].lower() == "true"
+    if credentialed and "cache-control" not in kept and "cache-control" not in replaced:
+        headers["Cache-Control"] = "no-store"
+    proto = request.headers.get("x-forwarded-proto")
+    https = proto is not None and len(proto) > 0 and _is_https(proto[0])
+    if https and "strict-transport-security" not in kept and "strict-transport-security" not in replaced:
+        headers["Strict-Transport-Security"] = HSTS
     if request.method == "HEAD":
         # Headers stay as GET's, Content-Length included: RFC 9110 8.6 has it count the GET's content.
         response["body"], response["isBase64Encoded"] = "", False
     return response
+
+
+@lru_cache(maxsize=16)
+def _layer_names(names: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    # The layer's own header names lowercased, with Vary; and those that are Allow-Credentials. A handful
+    # of sets (with or without X-Request-Id, Allow, and each tier's CORS headers), never the client's.
+    lowered = frozenset(name.lower() for name in names) | {"vary"}
+    return lowered, tuple(name for name in names if name.lower() == "access-control-allow-credentials")
+
+
+@lru_cache(maxsize=64)
+def _is_https(proto: str) -> bool:
+    # X-Forwarded-Proto's first value; API Gateway sends "https", CloudFront passes it on: few values.
+    return proto.split(",", maxsplit=1)[0].strip().lower() == "https"
+
+
+@lru_cache(maxsize=64)
+def _merge_vary_alone(vary: tuple[str, ...]) -> str:
+    return merge_vary([], vary)
+
+
+def _merge_vary(existing: list[str], vary: tuple[str, ...]) -> str:
+    # The layer's Vary alone (no Vary from the app, the usual answer) is one of two constants.
+    return merge_vary(existing, vary) if existing else _merge_vary_alone(vary)
 
 
 def allowed_preflight(request: HttpRequest, answer: PreflightAnswer) -> LambdaResponse:

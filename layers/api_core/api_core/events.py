@@ -264,7 +264,7 @@ def merge_headers(response: LambdaResponse, add: Mapping[str, str], vary: tuple[
                 existing_vary.extend(value if isinstance(value, list) else [value])
     headers.update(add)
     if vary or existing_vary:
-        headers["Vary"] = _merge_vary(existing_vary, vary)
+        headers["Vary"] = merge_vary(existing_vary, vary)
 
 
 def strip_headers(response: LambdaResponse, prefix: str) -> None:
@@ -276,7 +276,8 @@ def strip_headers(response: LambdaResponse, prefix: str) -> None:
                 del mapping[name]
 
 
-def _merge_vary(existing: list[str], vary: tuple[str, ...]) -> str:
+def merge_vary(existing: list[str], vary: tuple[str, ...]) -> str:
+    """One Vary value from the response's own values and `vary`: each field name once, `*` alone."""
     fields: list[str] = []
     seen: set[str] = set()
     for item in [*existing, *vary]:

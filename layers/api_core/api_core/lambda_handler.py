@@ -151,6 +151,7 @@ class _EntryPoint:
         self._asgi: LambdaHandler | None = None
         self._tracer: Any = None  # api_core.tracing.AppTracer when tracing is on, built with the app
         self._run_asgi: Callable[..., LambdaResponse] | None = None  # api_core.asgi_scope.run_app
+        self._publish: Callable[[str | None, int, str | None], None] | None = None  # api_core.metrics
 
     @property
     def app(self) -> Any:
@@ -218,10 +219,12 @@ class _EntryPoint:
             preflight=decision.kind is Kind.PREFLIGHT,
             served=decision.served,
         )
-        from api_core.metrics import publish  # noqa: PLC0415 - lazy: an allowed preflight never loads it
+        if self._publish is None:
+            from api_core.metrics import publish  # noqa: PLC0415 - lazy: an allowed preflight never loads it
 
+            self._publish = publish
         refused = str(decision.refusal.check) if decision.refusal is not None else None
-        publish(decision.route, response["statusCode"], refused)
+        self._publish(decision.route, response["statusCode"], refused)
         return response
 
     def classify(self, request: HttpRequest, event: dict[str, Any], context: Any) -> Decision:

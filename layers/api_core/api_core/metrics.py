@@ -56,11 +56,12 @@ def _namespace() -> str | None:
 
 def publish(route: str | None, status: int, cors_check: str | None) -> None:
     """Write this invocation's metrics, one EMF line per dimension set, and forget what was noted."""
-    noted = dict(_noted)
-    _noted.clear()
     namespace = _namespace()
     if namespace is None:
+        _noted.clear()
         return
+    noted = dict(_noted)
+    _noted.clear()
     route = route or UNMATCHED_ROUTE
     requests = AmazonCloudWatchEMFProvider(namespace=namespace)
     requests.add_metric("Requests", MetricUnit.Count, 1)

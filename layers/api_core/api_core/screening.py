@@ -54,6 +54,8 @@ _TEXT_PARTS = (
 _TEXT_PARTS_BUT_HEADERS = tuple(part for part in _TEXT_PARTS if part[1] != "headers")
 _V1_MAPS = ("pathParameters", "queryStringParameters", "multiValueQueryStringParameters")
 _NO_TEXT: dict[str, str] = {}
+_QUERY_MAPS = ("queryStringParameters", "multiValueQueryStringParameters")
+_HEADER_AND_QUERY_MAPS = ("headers", "multiValueHeaders", *_QUERY_MAPS)
 
 
 def malformed_request(event: Mapping[str, Any], request: HttpRequest) -> LambdaResponse | None:
@@ -78,7 +80,7 @@ def checked_authority(
 
 def screen_request(event: Mapping[str, Any], request: HttpRequest) -> LambdaResponse | None:
     """A problem response for a request whose body must not reach the app, else None."""
-    _drop_nulls(event)
+    _drop_nulls(event, request.plain_headers)
     body = event.get("body")
     if not isinstance(body, str) or not body:
         return None
@@ -190,20 +192,10 @@ def _ascii_v1_parts(event: Mapping[str, Any]) -> bool:
     if any(type(mapping) is not dict for mapping in maps):
         return False
     params, query, multi_query = maps
+    parts = (get("httpMethod"), get("path"), context.get("path") or "")
     try:
-        text = "".join(
-            (
-                get("httpMethod"),
-                get("path"),
-                context.get("path") or "",
-                *params,
-                *params.values(),
-                *query,
-                *query.values(),
-                *multi_query,
-                *chain.from_iterable(multi_query.values()),
-            )
-        )
+        text = "".join(chain(parts, params, params.values(), query, query.values(), multi_query))
+        text += "".join(chain.from_iterable(multi_query.values()))
     except TypeError:  # a part that is not text (or not lists of text): the general reading
         return False
     return text.isascii()
@@ -246,10 +238,11 @@ def _ascii_map(mapping: Mapping[Any, Any]) -> bool:
     return names.isascii() and values.isascii()
 
 
-def _drop_nulls(event: Mapping[str, Any]) -> None:
+def _drop_nulls(event: Mapping[str, Any], plain_headers: bool) -> None:
     # API Gateway sends null for an empty map; a null *value* inside one (hand-made or test events) would
     # crash Mangum's header encoding, so it is dropped here, in place, before Mangum reads the event.
-    for key in ("headers", "multiValueHeaders", "queryStringParameters", "multiValueQueryStringParameters"):
+    # Plain header maps (api_core.events.HttpRequest) hold text only: nothing to drop there.
+    for key in _QUERY_MAPS if plain_headers else _HEADER_AND_QUERY_MAPS:
         mapping = event.get(key)
         if not isinstance(mapping, dict) or _all_text(mapping):
             continue
