@@ -40,7 +40,7 @@ from api_core.events import (
     read_request,
     with_method,
 )
-from api_core.observability import logger, tracing_enabled
+from api_core.observability import logger, metrics_namespace, tracing_enabled
 from api_core.problems import (
     PROBLEM_JSON,
     TYPE_INTERNAL,
@@ -151,7 +151,8 @@ class _EntryPoint:
         self._asgi: LambdaHandler | None = None
         self._tracer: Any = None  # api_core.tracing.AppTracer when tracing is on, built with the app
         self._run_asgi: Callable[..., LambdaResponse] | None = None  # api_core.asgi_scope.run_app
-        self._publish: Callable[[str | None, int, str | None], None] | None = None  # api_core.metrics
+        self._metrics: Any = None  # api_core.metrics, imported on the first answer that is not a preflight
+        self._namespace = metrics_namespace()
 
     @property
     def app(self) -> Any:
@@ -219,12 +220,15 @@ class _EntryPoint:
             preflight=decision.kind is Kind.PREFLIGHT,
             served=decision.served,
         )
-        if self._publish is None:
-            from api_core.metrics import publish  # noqa: PLC0415 - lazy: an allowed preflight never loads it
+        if self._metrics is None:
+            from api_core import metrics  # noqa: PLC0415 - lazy: an allowed preflight never loads it
 
-            self._publish = publish
+            self._metrics = metrics
+        if self._namespace is None:  # read at cold start, as every setting: no metrics to write
+            self._metrics.forget()
+            return response
         refused = str(decision.refusal.check) if decision.refusal is not None else None
-        self._publish(decision.route, response["statusCode"], refused)
+        self._metrics.publish(decision.route, response["statusCode"], refused)
         return response
 
     def classify(self, request: HttpRequest, event: dict[str, Any], context: Any) -> Decision:

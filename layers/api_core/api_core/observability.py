@@ -59,3 +59,9 @@ def tracing_enabled() -> bool:
     if text not in ("", "true", "false"):
         raise ConfigError("POWERTOOLS_TRACE_DISABLED", f"expected 'true' or 'false', got {text!r}")
     return text == "false"
+
+
+def metrics_namespace() -> str | None:
+    """The CloudWatch namespace of the layer's metrics (api_core.metrics): POWERTOOLS_METRICS_NAMESPACE,
+    set by template.yaml; None when unset or blank (tests and `make dev`), and then nothing is written."""
+    return os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "").strip() or None
