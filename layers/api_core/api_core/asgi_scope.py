@@ -2,30 +2,103 @@
 
 Mangum reads the server from the Host header itself, with `split(":")` and `int()`: a valid IPv6 literal
 (`[::1]:3000`), or any Host without a port next to a non-numeric `X-Forwarded-Port`, would fail there
-before the app runs, and the scheme would be `X-Forwarded-Proto` copied as sent. These handlers let
-Mangum build its scope from the event with a placeholder Host, then set the validated authority: the app
-(`request.url`, `request.base_url`) sees the same scheme and host as the URLs the layer builds. Imported
-with Mangum, on the first request that runs the app.
+before the app runs, and the scheme would be `X-Forwarded-Proto` copied as sent. These handlers give the
+app (`request.url`, `request.base_url`) the same scheme and host as the URLs the layer builds.
+
+The entry point has already read the request (`api_core.events.read_request`) and validated its
+authority, and hands both over with `run_app`. A v1 event whose header maps have API Gateway's usual
+shape gets its scope from them: the same headers Mangum would list (lowercase, in the order of the
+event's `headers`, the validated Host last), without reading the event again. Any other event has Mangum
+build the scope from a copy of the event with a placeholder Host, then gets the validated authority set.
+Both give the same scope (tests/unit/test_asgi_scope.py). Imported with Mangum, on the first request that
+runs the app.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from mangum.handlers import APIGateway, HTTPGateway
+from mangum.handlers.api_gateway import _encode_query_string_for_apigw
+from mangum.handlers.utils import strip_api_gateway_path
 from mangum.types import Scope
 
-from api_core.authority import AUTHORITY_SCOPE_KEY, read_authority
+from api_core.authority import AUTHORITY_SCOPE_KEY, Authority, read_authority
+from api_core.events import HttpRequest
 
 _PLACEHOLDER_HOST = "placeholder:80"  # parses in Mangum; replaced before the app sees the scope
+_ASGI = {"version": "3.0", "spec_version": "2.0"}
+# The event being run, as the entry point read it: (the event handed to Mangum, its request, authority).
+_read: ContextVar[tuple[dict[str, Any], HttpRequest, Authority | None] | None] = ContextVar(
+    "api_core_read_request", default=None
+)
+
+
+def run_app(
+    handler: Callable[[dict[str, Any], Any], Any],
+    event: dict[str, Any],
+    context: Any,
+    request: HttpRequest,
+    authority: Authority | None,
+) -> Any:
+    """`handler(event, context)`, Mangum's, with the request and authority the entry point read from
+    `event` at hand for the scope."""
+    token = _read.set((event, request, authority))
+    try:
+        return handler(event, context)
+    finally:
+        _read.reset(token)
 
 
 class _ValidatedAuthority:
     event: dict[str, Any]
+    context: Any
+    config: Any
+    _scope: Scope | None = None
 
     @property
     def scope(self) -> Scope:
+        # Mangum asks more than once (HTTPGateway again for the response): built once.
+        if self._scope is None:
+            read = _read.get()
+            if read is not None and read[0] is self.event and read[1].plain_headers:
+                self._scope = self._read_scope(read[1], read[2])
+            else:
+                self._scope = self._mangum_scope()
+        return self._scope
+
+    def _read_scope(self, request: HttpRequest, authority: Authority | None) -> Scope:
+        # What APIGateway.scope builds for a v1 event, from the request read in its usual shape: one value
+        # per name, so Mangum's joining of multiValueHeaders changes nothing.
+        event = self.event
+        headers = [
+            [name.encode(), values[0].encode()] for name, values in request.headers.items() if name != "host"
+        ]
+        if authority is not None:
+            headers.append([b"host", authority.netloc.encode()])
+        return {
+            "type": "http",
+            "http_version": "1.1",
+            "method": event["httpMethod"],
+            "headers": headers,
+            "path": strip_api_gateway_path(
+                event["path"], api_gateway_base_path=self.config["api_gateway_base_path"]
+            ),
+            "raw_path": None,
+            "root_path": "",
+            "scheme": authority.scheme if authority is not None else "https",
+            "query_string": _encode_query_string_for_apigw(event),
+            "server": authority.server if authority is not None else None,
+            "client": (event["requestContext"].get("identity", {}).get("sourceIp"), 0),
+            "asgi": dict(_ASGI),
+            "aws.event": event,
+            "aws.context": self.context,
+            AUTHORITY_SCOPE_KEY: authority,  # api_core.resources builds URLs from it
+        }
+
+    def _mangum_scope(self) -> Scope:
         original = self.event
         self.event = _with_placeholder_host(original)
         try:

@@ -21,6 +21,7 @@ import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from api_core.events import event_header_values
@@ -100,26 +101,36 @@ def read_authority(
     The scheme is `X-Forwarded-Proto`'s first value when it is `http` or `https`, else `https`.
     `headers` is the event's header map as `api_core.events.read_request` read it, when at hand.
     """
-
-    def values_of(name: str) -> tuple[str, ...]:
-        return headers.get(name, ()) if headers is not None else event_header_values(event, name)
-
-    proto = next(iter(values_of("x-forwarded-proto")), "")
-    proto = proto.split(",")[0].strip().lower()
-    scheme = proto if proto in _DEFAULT_PORTS else "https"
-    values = values_of("host")
+    if headers is None:
+        proto_values, values = (
+            event_header_values(event, "x-forwarded-proto"),
+            event_header_values(event, "host"),
+        )
+    else:
+        proto_values, values = headers.get("x-forwarded-proto", ()), headers.get("host", ())
+    proto = proto_values[0] if proto_values else ""
     if len(values) > 1:
         raise MalformedHost("the Host header appears more than once")
     if values:
-        return Authority(scheme, *parse_host(values[0]))
+        return _authority(proto, values[0])
     context = event.get("requestContext")
     domain = context.get("domainName") if isinstance(context, Mapping) else None
     if not isinstance(domain, str):
         return None
     try:
-        return Authority(scheme, *parse_host(domain))
+        return _authority(proto, domain)
     except MalformedHost:
         return None
+
+
+@lru_cache(maxsize=256)
+def _authority(proto: str, host: str) -> Authority:
+    # Pure, and asked on every request with the same few values (the API's domain, behind API Gateway or
+    # CloudFront, each with its X-Forwarded-Proto): remembered. 256 holds every host a function is
+    # reached by; a client sending many Hosts (a Function URL passes them on) only evicts, and each key is
+    # at most two header values. A malformed Host raises, and is never remembered.
+    scheme = proto.split(",", maxsplit=1)[0].strip().lower()
+    return Authority(scheme if scheme in _DEFAULT_PORTS else "https", *parse_host(host))
 
 
 def _ipv6(literal: str) -> str:

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import StrEnum
-from itertools import chain
-from typing import Any
+from functools import lru_cache
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 LambdaResponse = dict[str, Any]
 # The methods that change state: screened for a JSON body and a time budget, and refused outright from an
 # origin the CORS policy refuses (CORS alone lets a simple cross-site POST through).
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_FIRST = itemgetter(0)
 
 
 class EventFormat(StrEnum):
@@ -31,13 +32,19 @@ class MalformedEvent(ValueError):
     """The event is not an HTTP event this layer can read; the message names the missing part."""
 
 
-@dataclass(frozen=True, slots=True)
-class HttpRequest:
+class HttpRequest(NamedTuple):
+    """One request as the layer reads it, whatever the event's source. Immutable (a named tuple: one is
+    made per request, and a frozen dataclass costs several times as much to build)."""
+
     format: EventFormat
     method: str
     path: str
     headers: Mapping[str, tuple[str, ...]]  # lowercase name -> every value received, in order
     request_id: str | None
+    # True when a v1 event's two header maps had API Gateway's usual shape (the same names, one value
+    # each, the same in both) and every name and value is ASCII: nothing in them needs screening for
+    # Unicode, and the ASGI scope can be built from `headers` (api_core.asgi_scope).
+    plain_headers: bool = False
 
     def header(self, name: str) -> str | None:
         values = self.headers.get(name)
@@ -55,19 +62,22 @@ def read_request(event: Any) -> HttpRequest:
         http = context.get("http")
         method = http.get("method") if isinstance(http, dict) else None
         path = event.get("rawPath")
-        headers = _v2_headers(event.get("headers"))
+        headers, plain = _v2_headers(event.get("headers")), False
         fmt = EventFormat.HTTP_V2
     else:
         method = event.get("httpMethod")
         path = event.get("path")
-        headers = _v1_headers(event.get("headers"), event.get("multiValueHeaders"))
+        single, multi = event.get("headers"), event.get("multiValueHeaders")
+        agreeing = _agreeing_v1_headers(single, multi)
+        headers, plain = agreeing if agreeing is not None else (_merged_v1_headers(single, multi), False)
         fmt = EventFormat.REST_V1
     if not isinstance(method, str) or not method:
         raise MalformedEvent("the event has no HTTP method")
     if not isinstance(path, str) or not path.startswith("/"):
         raise MalformedEvent("the event has no path")
     request_id = context.get("requestId")
-    return HttpRequest(fmt, method, path, headers, request_id if isinstance(request_id, str) else None)
+    request_id = request_id if isinstance(request_id, str) else None
+    return HttpRequest(fmt, method, path, headers, request_id, plain)
 
 
 def event_header(event: Mapping[str, Any], name: str) -> str | None:
@@ -137,7 +147,12 @@ def _v1_headers(single: Any, multi: Any, only: str | None = None) -> dict[str, t
     # one occurrence. Names are case-insensitive: two spellings of one name are two occurrences.
     agreeing = _agreeing_v1_headers(single, multi)
     if agreeing is not None:
-        return agreeing if only is None else {only: agreeing[only]} if only in agreeing else {}
+        headers = agreeing[0]
+        return headers if only is None else {only: headers[only]} if only in headers else {}
+    return _merged_v1_headers(single, multi, only)
+
+
+def _merged_v1_headers(single: Any, multi: Any, only: str | None = None) -> dict[str, tuple[str, ...]]:
     from_multi = _lowercase_names(multi, only, multi_valued=True)
     merged = dict(from_multi)
     for header, values in _lowercase_names(single, only, multi_valued=False).items():
@@ -146,28 +161,43 @@ def _v1_headers(single: Any, multi: Any, only: str | None = None) -> dict[str, t
     return {header: tuple(values) for header, values in merged.items()}
 
 
-def _agreeing_v1_headers(single: Any, multi: Any) -> dict[str, tuple[str, ...]] | None:
+def _agreeing_v1_headers(single: Any, multi: Any) -> tuple[dict[str, tuple[str, ...]], bool] | None:
     # The shape API Gateway sends for a request without repeated headers: the same ASCII names in the
-    # same order in both maps, and one text value per name, the same in both. It is checked and
-    # lowercased by whole-map operations instead of a loop per header (most of a preflight's time on a
-    # CloudFront-sized event). Anything else: None, and the general merge decides.
-    if type(single) is not dict or type(multi) is not dict or len(single) != len(multi):
+    # same order in both maps, and one text value per name, the same in both. It is checked by whole-map
+    # operations instead of a loop per header (most of a preflight's time on a CloudFront-sized event),
+    # and the names are lowercased once per set of names (`_lowered`). The header map, and whether the
+    # values are ASCII too; anything else: None, and the general merge decides.
+    if type(single) is not dict or type(multi) is not dict:
         return None
     try:
         names = "\n".join(multi)
-        values = [*chain.from_iterable(multi.values())]
-        if names != "\n".join(single) or not names.isascii():
+        values = tuple(single.values())
+        text = "".join(values)  # raises TypeError unless every value is text
+        # Each multiValueHeaders entry's first item is the value `headers` has (IndexError for an empty
+        # list, TypeError for what cannot be indexed), and there are as many items as names: one each.
+        if "\n".join(single) != names or [*map(_FIRST, multi.values())] != [*values]:
             return None
-        # As many values as names, none of them an empty list: one value per name.
-        if len(values) != len(multi) or not all(multi.values()) or values != [*single.values()]:
+        if sum(map(len, multi.values())) != len(values):
             return None
-        "".join(values)  # raises TypeError unless every value is text
-    except TypeError:
+    except (TypeError, LookupError):
         return None
-    lowered = names.lower().split("\n")
-    merged = dict(zip(lowered, zip(values), strict=False))
-    # A name holding a line break, or one name spelled two ways: the general merge handles both.
-    return merged if len(lowered) == len(merged) == len(multi) else None
+    lowered = _lowered(names) if values else ()
+    # A name holding a line break, one name spelled two ways, a name outside ASCII: the general merge.
+    if lowered is None or len(lowered) != len(values):
+        return None
+    return dict(zip(lowered, zip(values), strict=True)), text.isascii()
+
+
+@lru_cache(maxsize=256)
+def _lowered(names: str) -> tuple[str, ...] | None:
+    # The lowercase names of one set of header names (joined by line breaks), None unless they are ASCII
+    # and distinct once lowercased. A function sees a few sets (one per kind of client and request), so
+    # 256 holds them all; a client sending new sets only evicts, and each entry is at most the event's
+    # header names (API Gateway caps them at 10 KB per request).
+    if not names.isascii():  # before lowercasing: "\u212a".lower() is an ASCII "k"
+        return None
+    lowered = tuple(names.lower().split("\n"))
+    return lowered if len(set(lowered)) == len(lowered) else None
 
 
 def _lowercase_names(mapping: Any, only: str | None, *, multi_valued: bool) -> dict[str, list[str]]:
@@ -234,7 +264,7 @@ def merge_headers(response: LambdaResponse, add: Mapping[str, str], vary: tuple[
                 existing_vary.extend(value if isinstance(value, list) else [value])
     headers.update(add)
     if vary or existing_vary:
-        headers["Vary"] = _merge_vary(existing_vary, vary)
+        headers["Vary"] = merge_vary(existing_vary, vary)
 
 
 def strip_headers(response: LambdaResponse, prefix: str) -> None:
@@ -246,7 +276,8 @@ def strip_headers(response: LambdaResponse, prefix: str) -> None:
                 del mapping[name]
 
 
-def _merge_vary(existing: list[str], vary: tuple[str, ...]) -> str:
+def merge_vary(existing: list[str], vary: tuple[str, ...]) -> str:
+    """One Vary value from the response's own values and `vary`: each field name once, `*` alone."""
     fields: list[str] = []
     seen: set[str] = set()
     for item in [*existing, *vary]:

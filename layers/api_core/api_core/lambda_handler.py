@@ -19,14 +19,16 @@ import importlib
 import importlib.util
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from functools import partial
+from typing import Any, NamedTuple
 
+from api_core.authority import Authority
 from api_core.aws_faults import OutOfTime, out_of_time, start_deadline
-from api_core.cors.policy import VARY_ACTUAL, VARY_PREFLIGHT, CorsPolicy, Refusal
+from api_core.cors.policy import CorsPolicy, PreflightAnswer, Refusal
 from api_core.cors.refusals import log_refusal, refused_response
 from api_core.cors.tiers import Tier, TieredPolicy, resolve_tiers
+from api_core.decoration import allowed_preflight, decorate
 from api_core.events import (
     WRITE_METHODS,
     EventFormat,
@@ -35,12 +37,10 @@ from api_core.events import (
     MalformedEvent,
     json_response,
     make_response,
-    merge_headers,
     read_request,
-    strip_headers,
     with_method,
 )
-from api_core.observability import logger, tracing_enabled
+from api_core.observability import logger, metrics_namespace, tracing_enabled
 from api_core.problems import (
     PROBLEM_JSON,
     TYPE_INTERNAL,
@@ -49,8 +49,7 @@ from api_core.problems import (
     problem_body,
 )
 from api_core.routes import RouteTable
-from api_core.screening import malformed_request, problem, screen_request
-from api_core.security_headers import add_security_headers
+from api_core.screening import checked_authority, problem, screen_request
 from api_core.settings import environment_auth, environment_cors_policy, required_env, settings
 
 LambdaHandler = Callable[[dict[str, Any], Any], LambdaResponse]
@@ -124,9 +123,8 @@ class Kind(StrEnum):
     TO_APP = "to-app"  # everything else: Mangum and the FastAPI app
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """One request, classified once: every later step reads this instead of deciding again."""
+class Decision(NamedTuple):
+    """One request, classified once: every later step reads this instead of deciding again. Immutable."""
 
     kind: Kind
     request: HttpRequest
@@ -137,6 +135,8 @@ class Decision:
     cors_headers: Mapping[str, str]  # the policy's Access-Control-* for the answer; {} when refused
     screened: LambdaResponse | None = None  # the screening's problem response: MALFORMED, SCREENED_OUT
     route: str | None = None  # the route template the path matches (metrics, traces); None when none does
+    authority: Authority | None = None  # the validated scheme and Host (None: no host, or MALFORMED)
+    answer: PreflightAnswer | None = None  # the policy's answer to a PREFLIGHT
 
 
 class _EntryPoint:
@@ -150,6 +150,9 @@ class _EntryPoint:
         self._app: Any = None
         self._asgi: LambdaHandler | None = None
         self._tracer: Any = None  # api_core.tracing.AppTracer when tracing is on, built with the app
+        self._run_asgi: Callable[..., LambdaResponse] | None = None  # api_core.asgi_scope.run_app
+        self._metrics: Any = None  # api_core.metrics, imported on the first answer that is not a preflight
+        self._namespace = metrics_namespace()
 
     @property
     def app(self) -> Any:
@@ -163,7 +166,7 @@ class _EntryPoint:
             from mangum import Mangum  # noqa: PLC0415 - lazy: preflights never import it
             from mangum.adapter import DEFAULT_TEXT_MIME_TYPES  # noqa: PLC0415
 
-            from api_core.asgi_scope import HANDLERS  # noqa: PLC0415 - imports Mangum
+            from api_core.asgi_scope import HANDLERS, run_app  # noqa: PLC0415 - imports Mangum
 
             if tracing_enabled():
                 from api_core.tracing import AppTracer  # noqa: PLC0415 - lazy: the X-Ray SDK too
@@ -176,6 +179,7 @@ class _EntryPoint:
             self._asgi = Mangum(
                 self._app, lifespan="off", text_mime_types=text_mime_types, custom_handlers=HANDLERS
             )
+            self._run_asgi = run_app
         return self._asgi
 
     def __call__(self, event: dict[str, Any], context: Any) -> LambdaResponse:
@@ -189,13 +193,11 @@ class _EntryPoint:
         logger.set_correlation_id(request.request_id)
         decision = self.classify(request, event, context)
         match decision.kind:
-            case Kind.PREFLIGHT:  # an allowed preflight's headers are the policy's, added by _decorate
-                response = (
-                    refused_response(decision.request, decision.refusal)
-                    if decision.refusal
-                    else make_response(request.format, 204, {})
-                )
-            case Kind.REFUSED_WRITE:
+            case Kind.PREFLIGHT if decision.refusal is None:
+                # The policy's headers, decorated as any answer, remembered per answer; no metrics.
+                assert decision.answer is not None  # classify sets it for preflights
+                return allowed_preflight(request, decision.answer)
+            case Kind.PREFLIGHT | Kind.REFUSED_WRITE:
                 # CORS alone lets a simple cross-site POST through (only the reading is blocked), so a
                 # write from an origin the policy refuses is stopped here, before it reaches any data.
                 response = refused_response(decision.request, decision.refusal)
@@ -209,12 +211,24 @@ class _EntryPoint:
                 response = self._run_app(decision, with_method(event, "GET"), context)
             case Kind.TO_APP:
                 response = self._run_app(decision, event, context)
-        response = self._decorate(decision, response)
-        if decision.kind is not Kind.PREFLIGHT or decision.refusal is not None:
-            from api_core.metrics import publish  # noqa: PLC0415 - lazy: an allowed preflight never loads it
+        if decision.refusal is not None:  # the one log line of every refusal, whatever answered it
+            log_refusal(request, decision.origin, decision.refusal)
+        response = decorate(
+            request,
+            response,
+            decision.cors_headers,
+            preflight=decision.kind is Kind.PREFLIGHT,
+            served=decision.served,
+        )
+        if self._metrics is None:
+            from api_core import metrics  # noqa: PLC0415 - lazy: an allowed preflight never loads it
 
-            refused = str(decision.refusal.check) if decision.refusal is not None else None
-            publish(decision.route, response["statusCode"], refused)
+            self._metrics = metrics
+        if self._namespace is None:  # read at cold start, as every setting: no metrics to write
+            self._metrics.forget()
+            return response
+        refused = str(decision.refusal.check) if decision.refusal is not None else None
+        self._metrics.publish(decision.route, response["statusCode"], refused)
         return response
 
     def classify(self, request: HttpRequest, event: dict[str, Any], context: Any) -> Decision:
@@ -224,26 +238,25 @@ class _EntryPoint:
         route = match.template if match else None  # what metrics and traces name the request by
         # The most specific tier covering the path decides (api_core.cors.tiers); its refusals name it.
         policy = self.policy.policy_for(request.path, route_tier, matched=match is not None)
-        malformed = malformed_request(event, request)
+        authority, malformed = checked_authority(event, request)
         if malformed is not None:
             # No CORS headers: the Origin may be one of the malformed parts, and no browser sends these.
             return Decision(Kind.MALFORMED, request, (), None, served, {}, malformed, route)
-        origin = request.headers.get("origin", ())
-        if request.method == "OPTIONS" and origin and request.header("access-control-request-method"):
-            answer = policy.preflight(
-                origin,
-                request_method=request.header("access-control-request-method") or "",
-                request_headers=request.header("access-control-request-headers"),
-                served_methods=served,
-            )
+        headers = request.headers
+        origin = headers.get("origin", ())
+        method = headers.get("access-control-request-method") if request.method == "OPTIONS" else None
+        if origin and method and method[0]:
+            requested = headers.get("access-control-request-headers")
+            answer = policy.preflight(origin, method[0], requested[0] if requested else None, served)
+            refusal, cors_headers = answer.refusal, answer.headers
             return Decision(
-                Kind.PREFLIGHT, request, origin, answer.refusal, served, answer.headers, route=route
+                Kind.PREFLIGHT, request, origin, refusal, served, cors_headers, None, route, authority, answer
             )
         refusal = policy.check_actual(origin, request.method) if origin else None
         cors_headers = policy.actual_headers(origin[0]) if origin and refusal is None else {}
 
         def decided(kind: Kind, screened: LambdaResponse | None = None) -> Decision:
-            return Decision(kind, request, origin, refusal, served, cors_headers, screened, route)
+            return Decision(kind, request, origin, refusal, served, cors_headers, screened, route, authority)
 
         start_deadline(context)
         is_write = request.method in WRITE_METHODS
@@ -262,26 +275,10 @@ class _EntryPoint:
     def _run_app(self, decision: Decision, event: dict[str, Any], context: Any) -> LambdaResponse:
         try:
             handler = self.asgi_handler()
+            assert self._run_asgi is not None  # set with the handler
             if self._tracer is not None:
-                return self._tracer.run(decision.route, handler, event, context)
-            return handler(event, context)
+                handler = partial(self._tracer.run, decision.route, handler)
+            return self._run_asgi(handler, event, context, decision.request, decision.authority)
         except Exception:
             logger.exception("unhandled exception outside the app")
             return problem(decision.request, 500, "an unexpected error occurred", TYPE_INTERNAL)
-
-    def _decorate(self, decision: Decision, response: LambdaResponse) -> LambdaResponse:
-        request = decision.request
-        if decision.refusal is not None:  # the one log line of every refusal, whatever answered it
-            log_refusal(request, decision.origin, decision.refusal)
-        # The layer is the only owner of CORS headers: anything the app set is replaced.
-        strip_headers(response, "access-control-")
-        extra = {"X-Request-Id": request.request_id} if request.request_id else {}
-        extra.update(decision.cors_headers)
-        if response.get("statusCode") == 405 and decision.served:
-            extra["Allow"] = ", ".join(sorted(decision.served))
-        merge_headers(response, extra, VARY_PREFLIGHT if decision.kind is Kind.PREFLIGHT else VARY_ACTUAL)
-        add_security_headers(request, response)  # preflight answers are responses like any other
-        if request.method == "HEAD":
-            # Headers stay as GET's, Content-Length included: RFC 9110 8.6 has it count the GET's content.
-            response["body"], response["isBase64Encoded"] = "", False
-        return response

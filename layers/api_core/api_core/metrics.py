@@ -2,7 +2,8 @@
 
 One JSON line on stdout per metric group, which Lambda writes to the function's log group and CloudWatch
 turns into metrics, in the stack's namespace (POWERTOOLS_METRICS_NAMESPACE, set by template.yaml; unset,
-as in tests and `make dev` by default, nothing is written). Every metric carries the function's
+as in tests and `make dev` by default, nothing is written; the entry point reads it at cold start, like
+every setting, and then only `forget`s what was noted). Every metric carries the function's
 `service` (POWERTOOLS_SERVICE_NAME):
 
 | metric | dimensions | counts |
@@ -20,13 +21,13 @@ Never imported by an allowed preflight (api_core.lambda_handler), so the cold pr
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from enum import StrEnum
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 
+from api_core.observability import metrics_namespace
 from api_core.routes import UNMATCHED_ROUTE
 
 
@@ -50,17 +51,20 @@ def status_class(status: int) -> str:
     return f"{status // 100}xx"
 
 
-def _namespace() -> str | None:
-    return os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "").strip() or None
+def forget() -> None:
+    """Forget what was noted during this invocation, publishing nothing: the entry point's end of an
+    invocation in a function started without a namespace."""
+    _noted.clear()
 
 
 def publish(route: str | None, status: int, cors_check: str | None) -> None:
     """Write this invocation's metrics, one EMF line per dimension set, and forget what was noted."""
+    namespace = metrics_namespace()
+    if namespace is None:
+        _noted.clear()
+        return
     noted = dict(_noted)
     _noted.clear()
-    namespace = _namespace()
-    if namespace is None:
-        return
     route = route or UNMATCHED_ROUTE
     requests = AmazonCloudWatchEMFProvider(namespace=namespace)
     requests.add_metric("Requests", MetricUnit.Count, 1)

@@ -20,28 +20,30 @@ if TYPE_CHECKING:
 
 
 class _DeferredLogger:
-    """Stands for the Powertools Logger and builds it on first use; the correlation id set before that
-    is applied then."""
+    """Stands for the Powertools Logger and builds it on first use. The correlation id is applied when the
+    logger is next used: most requests log nothing, and Powertools' `set_correlation_id` costs each of
+    them more than the rest of an allowed preflight's bookkeeping."""
 
-    __slots__ = ("_correlation_id", "_logger")
+    __slots__ = ("_correlation_id", "_logger", "_pending")
 
     def __init__(self) -> None:
         self._logger: Logger | None = None
         self._correlation_id: str | None = None
+        self._pending = True
 
     def set_correlation_id(self, value: str | None) -> None:
-        """The request id every log line of this invocation carries (no Powertools import yet)."""
-        if self._logger is None:
-            self._correlation_id = value
-        else:
-            self._logger.set_correlation_id(value)
+        """The request id every log line of this invocation carries (applied on the next use)."""
+        self._correlation_id = value
+        self._pending = True
 
     def __getattr__(self, name: str) -> Any:
         if self._logger is None:
             from aws_lambda_powertools.logging import Logger  # noqa: PLC0415 - see the module docstring
 
             self._logger = Logger()
+        if self._pending:
             self._logger.set_correlation_id(self._correlation_id)
+            self._pending = False
         return getattr(self._logger, name)
 
 
@@ -57,3 +59,9 @@ def tracing_enabled() -> bool:
     if text not in ("", "true", "false"):
         raise ConfigError("POWERTOOLS_TRACE_DISABLED", f"expected 'true' or 'false', got {text!r}")
     return text == "false"
+
+
+def metrics_namespace() -> str | None:
+    """The CloudWatch namespace of the layer's metrics (api_core.metrics): POWERTOOLS_METRICS_NAMESPACE,
+    set by template.yaml; None when unset or blank (tests and `make dev`), and then nothing is written."""
+    return os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "").strip() or None

@@ -44,9 +44,18 @@ class RouteTable:
         routes: list[tuple[re.Pattern[str], frozenset[str], str, str | None]],
         tiers: tuple[Tier, ...] = (),
     ) -> None:
+        # Routes with one regex (FastAPI has a route per method) match the same paths: one entry each,
+        # with all their methods and the first one's template and tier, so a lookup tries each regex once,
+        # and usually answers with the entry's own `RouteMatch`.
+        merged: dict[str, tuple[re.Pattern[str], set[str], str, str | None]] = {}
+        for regex, methods, template, tier in routes:
+            merged.setdefault(regex.pattern, (regex, set(), template, tier))[1].update(methods)
         self._routes = [
-            (regex, (methods | {"HEAD"}) if "GET" in methods else methods, template, tier)
-            for regex, methods, template, tier in routes
+            (
+                regex,
+                RouteMatch(frozenset(methods | {"HEAD"} if "GET" in methods else methods), template, tier),
+            )
+            for regex, methods, template, tier in merged.values()
         ]
         self.tiers = tiers  # the app's prefix and route tiers, as declared (api_core.cors.tiers)
 
@@ -58,13 +67,15 @@ class RouteTable:
     def lookup(self, path: str) -> RouteMatch | None:
         """The methods served at `path`, with the template and tier of the first route that matches it
         (the one Starlette would try first); None when no route matches it."""
-        served: set[str] = set()
-        first: RouteMatch | None = None
-        for regex, methods, template, tier in self._routes:
+        found: RouteMatch | None = None
+        for regex, match in self._routes:
             if regex.match(path):
-                first = first or RouteMatch(frozenset(), template, tier)
-                served |= methods
-        return RouteMatch(frozenset(served), first.template, first.tier) if first else None
+                found = (
+                    match
+                    if found is None
+                    else RouteMatch(found.methods | match.methods, found.template, found.tier)
+                )
+        return found
 
     @classmethod
     def from_manifest(cls, path: str | os.PathLike[str]) -> RouteTable:

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from itertools import chain
 from typing import Any
 
-from api_core.authority import MalformedHost, read_authority
+from api_core.authority import Authority, MalformedHost, read_authority
 from api_core.events import WRITE_METHODS, HttpRequest, LambdaResponse, json_response
 from api_core.problems import (
     PROBLEM_JSON,
@@ -39,36 +39,48 @@ MAX_BODY_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 64
 # Where text lives in an event (either format), besides the body, and what a client calls that part. A
 # lone surrogate in any of them fails the moment Mangum, the app or a URL encodes it: a 500.
-_TEXT_PARTS = {
-    "httpMethod": "method",
-    "path": "path",
-    "rawPath": "path",
-    "rawQueryString": "query",
-    "pathParameters": "path",
-    "headers": "headers",
-    "multiValueHeaders": "headers",
-    "queryStringParameters": "query",
-    "multiValueQueryStringParameters": "query",
-    "cookies": "cookies",
-}
+_TEXT_PARTS = (
+    ("httpMethod", "method"),
+    ("path", "path"),
+    ("rawPath", "path"),
+    ("rawQueryString", "query"),
+    ("pathParameters", "path"),
+    ("headers", "headers"),
+    ("multiValueHeaders", "headers"),
+    ("queryStringParameters", "query"),
+    ("multiValueQueryStringParameters", "query"),
+    ("cookies", "cookies"),
+)
+_TEXT_PARTS_BUT_HEADERS = tuple(part for part in _TEXT_PARTS if part[1] != "headers")
+_V1_MAPS = ("pathParameters", "queryStringParameters", "multiValueQueryStringParameters")
+_NO_TEXT: dict[str, str] = {}
+_QUERY_MAPS = ("queryStringParameters", "multiValueQueryStringParameters")
+_HEADER_AND_QUERY_MAPS = ("headers", "multiValueHeaders", *_QUERY_MAPS)
 
 
 def malformed_request(event: Mapping[str, Any], request: HttpRequest) -> LambdaResponse | None:
     """A 400 problem for a request with text that is not Unicode, or a malformed Host; else None."""
-    part = _non_unicode_part(event)
+    return checked_authority(event, request)[1]
+
+
+def checked_authority(
+    event: Mapping[str, Any], request: HttpRequest
+) -> tuple[Authority | None, LambdaResponse | None]:
+    """The request's validated authority (`api_core.authority.read_authority`), or, for a request with
+    text that is not Unicode or a malformed Host, the 400 problem to answer it with."""
+    part = _non_unicode_part(event, request.plain_headers)
     if part is not None:
         detail = f"text in the request's {part} is not valid Unicode (it holds a lone surrogate)"
-        return problem(request, 400, detail, TYPE_MALFORMED_REQUEST)
+        return None, problem(request, 400, detail, TYPE_MALFORMED_REQUEST)
     try:
-        read_authority(event, request.headers)
+        return read_authority(event, request.headers), None
     except MalformedHost as error:
-        return problem(request, 400, str(error), TYPE_MALFORMED_HOST)
-    return None
+        return None, problem(request, 400, str(error), TYPE_MALFORMED_HOST)
 
 
 def screen_request(event: Mapping[str, Any], request: HttpRequest) -> LambdaResponse | None:
     """A problem response for a request whose body must not reach the app, else None."""
-    _drop_nulls(event)
+    _drop_nulls(event, request.plain_headers)
     body = event.get("body")
     if not isinstance(body, str) or not body:
         return None
@@ -144,22 +156,55 @@ def _is_unicode(text: str) -> bool:
     return True
 
 
-def _non_unicode_part(event: Mapping[str, Any]) -> str | None:
-    context = event.get("requestContext")
-    http = context.get("http") if isinstance(context, Mapping) else None
-    for key, label in _TEXT_PARTS.items():
-        value = event.get(key)
-        if value is not None and not _all_unicode(value):
+def _non_unicode_part(event: Mapping[str, Any], plain_headers: bool) -> str | None:
+    # With `plain_headers`, the reading of the header maps found every name and value ASCII.
+    if plain_headers and _ascii_v1_parts(event):
+        return None
+    get = event.get
+    for key, label in _TEXT_PARTS_BUT_HEADERS if plain_headers else _TEXT_PARTS:
+        value = get(key)
+        if value is not None and not _ascii(value) and not _all_unicode(value):
             return label
-    parts = []
-    if isinstance(context, Mapping):  # a v1 event's client path, read for the stage in URLs
-        parts.append(("path", context.get("path")))
+    context = get("requestContext")
+    if type(context) is not dict and not isinstance(context, Mapping):
+        return None
+    path = context.get("path")  # a v1 event's client path, read for the stage in URLs
+    if path is not None and not _ascii(path) and not _all_unicode(path):
+        return "path"
+    http = context.get("http")
     if isinstance(http, Mapping):  # what Mangum reads of a v2 event
-        parts += [("path", http.get("path")), ("method", http.get("method"))]
-    for label, value in parts:
-        if not _all_unicode(value):
-            return label
+        for label, value in (("path", http.get("path")), ("method", http.get("method"))):
+            if not _all_unicode(value):
+                return label
     return None
+
+
+def _ascii_v1_parts(event: Mapping[str, Any]) -> bool:
+    # True when a v1 event's text but its headers is all ASCII, known from one join: the usual event.
+    # False for any other shape or text, which the part-by-part reading then decides.
+    get = event.get
+    context = get("requestContext")
+    if type(context) is not dict or "http" in context:
+        return False
+    if get("rawPath") is not None or get("rawQueryString") is not None or get("cookies") is not None:
+        return False
+    maps = [get(key) or _NO_TEXT for key in _V1_MAPS]
+    if any(type(mapping) is not dict for mapping in maps):
+        return False
+    params, query, multi_query = maps
+    parts = (get("httpMethod"), get("path"), context.get("path") or "")
+    try:
+        text = "".join(chain(parts, params, params.values(), query, query.values(), multi_query))
+        text += "".join(chain.from_iterable(multi_query.values()))
+    except TypeError:  # a part that is not text (or not lists of text): the general reading
+        return False
+    return text.isascii()
+
+
+def _ascii(value: Any) -> bool:
+    # A text part, or a map of them, all ASCII (hence Unicode): the usual case, known without a loop.
+    kind = type(value)
+    return (kind is str and value.isascii()) or (kind is dict and _ascii_map(value))
 
 
 def _all_unicode(value: Any) -> bool:
@@ -193,10 +238,11 @@ def _ascii_map(mapping: Mapping[Any, Any]) -> bool:
     return names.isascii() and values.isascii()
 
 
-def _drop_nulls(event: Mapping[str, Any]) -> None:
+def _drop_nulls(event: Mapping[str, Any], plain_headers: bool) -> None:
     # API Gateway sends null for an empty map; a null *value* inside one (hand-made or test events) would
     # crash Mangum's header encoding, so it is dropped here, in place, before Mangum reads the event.
-    for key in ("headers", "multiValueHeaders", "queryStringParameters", "multiValueQueryStringParameters"):
+    # Plain header maps (api_core.events.HttpRequest) hold text only: nothing to drop there.
+    for key in _QUERY_MAPS if plain_headers else _HEADER_AND_QUERY_MAPS:
         mapping = event.get(key)
         if not isinstance(mapping, dict) or _all_text(mapping):
             continue

@@ -18,8 +18,7 @@ def add_security_headers(request: HttpRequest, response: LambdaResponse) -> None
         present.update({name.lower(): ", ".join(map(str, v)) for name, v in multi.items()})
     headers.setdefault("X-Content-Type-Options", "nosniff")
     credentialed = (
-        "authorization" in request.headers
-        or "cookie" in request.headers
+        credentialed_request(request)
         or present.get("access-control-allow-credentials", "").lower() == "true"
         or headers.get("Access-Control-Allow-Credentials", "").lower() == "true"
     )
@@ -28,3 +27,8 @@ def add_security_headers(request: HttpRequest, response: LambdaResponse) -> None
     proto = (request.header("x-forwarded-proto") or "").split(",")[0].strip().lower()
     if proto == "https" and "strict-transport-security" not in present:
         headers["Strict-Transport-Security"] = HSTS
+
+
+def credentialed_request(request: HttpRequest) -> bool:
+    """Whether the request carries credentials of its own (Authorization, Cookie)."""
+    return "authorization" in request.headers or "cookie" in request.headers

@@ -11,6 +11,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Any
 
 from api_core.cors.origins import InvalidOrigin, Origin, SubdomainPattern, parse_origin
 
@@ -22,6 +25,11 @@ VARY_PREFLIGHT = ("Origin", "Access-Control-Request-Method", "Access-Control-Req
 # Methods a browser sends cross-origin without a preflight (Fetch standard, "CORS-safelisted method").
 SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")  # RFC 9110 token: methods and header names
+# Decisions each policy remembers, per kind (the oldest forgotten first). A function's browsers send a few
+# origins, each with a few methods and header lists, so 256 holds them all; a client sending new values
+# only evicts. The keys are the request's Origin values and Access-Control-Request-* headers, which API
+# Gateway caps at 10 KB per request: at most a few MB per policy, however many distinct values arrive.
+CACHE_SIZE = 256
 
 
 class Mode(StrEnum):
@@ -57,9 +65,12 @@ class Refusal:
         return f"{self.detail} (CORS tier '{self.tier}')" if self.tier else self.detail
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class PreflightAnswer:
-    """A preflight's outcome: the headers to send on a 204, or the refusal to send as a 403."""
+    """A preflight's outcome: the headers to send on a 204, or the refusal to send as a 403.
+
+    Compared and hashed by identity: a policy gives identical preflights the same answer, by which the
+    entry point remembers that answer's decorated headers (api_core.decoration)."""
 
     headers: Mapping[str, str]
     refusal: Refusal | None = None
@@ -89,6 +100,8 @@ class CorsPolicy:
     tier: str = "function"  # named in refusals, logs and `explain`
     _static_actual: Mapping[str, str] = field(init=False, repr=False)
     _static_preflight: Mapping[str, str] = field(init=False, repr=False)
+    # The decisions below, memoized per policy (`CACHE_SIZE`); built with the policy, never compared.
+    _cached: dict[str, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.mode is Mode.PUBLIC and self.allow_credentials:
@@ -102,6 +115,11 @@ class CorsPolicy:
         preflight["Access-Control-Max-Age"] = str(self.max_age)
         object.__setattr__(self, "_static_actual", actual)
         object.__setattr__(self, "_static_preflight", preflight)
+        cached = {
+            name: lru_cache(maxsize=CACHE_SIZE)(getattr(self, f"_{name}"))
+            for name in ("check_origin", "check_actual", "actual_headers", "preflight")
+        }
+        object.__setattr__(self, "_cached", cached)
 
     @classmethod
     def public(cls, *, max_age: int = 7200, expose_headers: Iterable[str] = ()) -> CorsPolicy:
@@ -119,6 +137,9 @@ class CorsPolicy:
     # -- origin -------------------------------------------------------------------------------------------
     def check_origin(self, values: tuple[str, ...]) -> Refusal | None:
         """Decide on the Origin header's values (one per occurrence). None means allowed."""
+        return self._cached["check_origin"](values)
+
+    def _check_origin(self, values: tuple[str, ...]) -> Refusal | None:
         if len(values) != 1:
             return self._refuse(Check.ORIGIN_MULTIPLE, "the Origin header must appear once, with one origin")
         text = values[0]
@@ -143,6 +164,9 @@ class CorsPolicy:
         other method comes after a preflight, which refused it. One that arrives anyway comes from a
         client that is no browser, which CORS does not bind.
         """
+        return self._cached["check_actual"](values, method)
+
+    def _check_actual(self, values: tuple[str, ...], method: str) -> Refusal | None:
         refusal = self.check_origin(values)
         if refusal is None and method in SAFELISTED_METHODS:
             refusal = self._check_exposed(method)
@@ -152,9 +176,14 @@ class CorsPolicy:
         return text in self.exact_origins or any(p.matches(origin) for p in self.subdomain_patterns)
 
     # -- responses ----------------------------------------------------------------------------------------
-    def actual_headers(self, origin: str) -> dict[str, str]:
-        """CORS headers for a response to an allowed origin (Vary is merged by the caller)."""
-        return {"Access-Control-Allow-Origin": self._allow_origin_value(origin), **self._static_actual}
+    def actual_headers(self, origin: str) -> Mapping[str, str]:
+        """CORS headers for a response to an allowed origin (Vary is merged by the caller); read-only,
+        as the same mapping answers every request from that origin."""
+        return self._cached["actual_headers"](origin)
+
+    def _actual_headers(self, origin: str) -> Mapping[str, str]:
+        allow = {"Access-Control-Allow-Origin": self._allow_origin_value(origin)}
+        return MappingProxyType({**allow, **self._static_actual})
 
     def preflight(
         self,
@@ -163,7 +192,18 @@ class CorsPolicy:
         request_headers: str | None,
         served_methods: frozenset[str] | None,
     ) -> PreflightAnswer:
-        """Answer a preflight. `served_methods` is what the route at the path serves, None if no route."""
+        """Answer a preflight. `served_methods` is what the route at the path serves, None if no route.
+
+        The answer's headers are read-only: the same answer is given to every identical preflight."""
+        return self._cached["preflight"](origin_values, request_method, request_headers, served_methods)
+
+    def _preflight(
+        self,
+        origin_values: tuple[str, ...],
+        request_method: str,
+        request_headers: str | None,
+        served_methods: frozenset[str] | None,
+    ) -> PreflightAnswer:
         refusal = (
             self.check_origin(origin_values)
             or self._check_method(request_method, served_methods)
@@ -173,7 +213,7 @@ class CorsPolicy:
         if refusal is None:
             requested, refusal = self._check_headers(request_headers)
         if refusal is not None:
-            return PreflightAnswer(headers={}, refusal=refusal)
+            return PreflightAnswer(headers=MappingProxyType({}), refusal=refusal)
         assert served_methods is not None  # _check_method refused otherwise
         headers = {
             "Access-Control-Allow-Origin": self._allow_origin_value(origin_values[0]),
@@ -182,7 +222,7 @@ class CorsPolicy:
         }
         if requested:
             headers["Access-Control-Allow-Headers"] = ", ".join(requested)
-        return PreflightAnswer(headers=headers)
+        return PreflightAnswer(headers=MappingProxyType(headers))
 
     def exposed(self, served: frozenset[str]) -> frozenset[str]:
         """The methods of `served` that browsers may use under this policy."""
