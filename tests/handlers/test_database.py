@@ -3,10 +3,16 @@ boto3's Table resource stores and reads, and a partition's cleanup deletes every
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 
-from api_core.dynamo import BATCH_WRITE_LIMIT, Database
+import botocore.loaders
+import botocore.session
+import pytest
+from api_core.dynamo import Database
+from api_core.dynamodb_client import BATCH_WRITE_LIMIT, dynamodb_client
 from api_core.records import Collection
+from botocore.exceptions import UnknownServiceError
 from pydantic import BaseModel
 
 THINGS = Collection("things", "thing", "THINGS", "THING#")
@@ -95,3 +101,33 @@ def test_what_dynamodb_leaves_unprocessed_is_sent_again(dynamodb_table, monkeypa
     assert db.delete_partition("USER#1") == 4
     assert sent == [4, 3, 2, 1]
     assert dynamodb_table.scan()["Items"] == []
+
+
+def test_the_client_is_botocores_own_dynamodb_client_without_listing_every_service(monkeypatch):
+    # GIVEN every directory listing botocore's loader makes is counted
+    listings: list[str] = []
+    original = os.listdir
+
+    def listdir(path):
+        listings.append(path)
+        return original(path)
+
+    monkeypatch.setattr(botocore.loaders.os, "listdir", listdir)
+    # WHEN the data layer builds its client, and then a plain botocore session builds one
+    session, client = dynamodb_client()
+    ours = len(listings)
+    plain = botocore.session.get_session().create_client("dynamodb")
+    theirs = len(listings) - ours
+    # THEN it is the client the plain session builds, with the same model and endpoint
+    assert client.meta.service_model.service_name == "dynamodb"
+    assert client.meta.service_model.operation_names == plain.meta.service_model.operation_names
+    assert (client.meta.endpoint_url, client.meta.region_name) == (
+        plain.meta.endpoint_url,
+        plain.meta.region_name,
+    )
+    # AND it looked into DynamoDB's directory only, where the plain one listed every service's
+    assert ours < 10
+    assert theirs > 100
+    # the session serves DynamoDB only: another service is named as unknown, not half-loaded
+    with pytest.raises(UnknownServiceError):
+        session.create_client("s3")

@@ -15,13 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-import botocore.session
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from api_core import transactions
 from api_core.attribute_values import python_response, typed_request
-from api_core.aws_faults import CONNECT_TIMEOUT_S, READ_TIMEOUT_S, guard_client
+from api_core.dynamodb_client import batch_write, dynamodb_client
 from api_core.errors import Conflict, NotFound, VersionMismatch
 from api_core.listing import KEYS_ONLY, list_records, query_args, query_records
 from api_core.pagination import Listing, ListRequest
@@ -37,30 +35,16 @@ from api_core.records import (
 from api_core.settings import required_env
 from api_core.transactions import ConditionFailed, TransactOp, counter_op, transact
 
-# BatchWriteItem takes at most 25 requests per call.
-BATCH_WRITE_LIMIT = 25
-
-# Standard retry mode (throttling and 5xx retried with backoff). Short timeouts, so that an attempt that
-# cannot finish before the Lambda deadline is never started (aws_faults.guard_client).
-BOTO_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3},
-    connect_timeout=CONNECT_TIMEOUT_S,
-    read_timeout=READ_TIMEOUT_S,
-)
-
 
 class Database:
     """The table, with the few operations resources need. Build one per process."""
 
     def __init__(self, table_name: str) -> None:
         self.table_name = table_name
-        # botocore's low-level client, not boto3's Table resource: importing boto3 and building a resource
-        # would cost every cold start (docs/PERFORMANCE.md); `api_core.attribute_values` converts values as
-        # the resource did. The idempotency store uses this same client, which speaks the typed JSON it
-        # sends: one session, one loaded DynamoDB model.
-        self.session = botocore.session.get_session()
-        self.client = self.session.create_client("dynamodb", config=BOTO_CONFIG)
-        guard_client(self.client)
+        # botocore's low-level client (api_core.dynamodb_client), with Python values converted in `call`.
+        # The idempotency store uses this same client, which speaks the typed JSON it sends: one session,
+        # one loaded DynamoDB model.
+        self.session, self.client = dynamodb_client()
 
     # -- the client's calls, with Python values in and out (api_core.attribute_values) ------------------
     def call(self, operation: str, **params: Any) -> dict[str, Any]:
@@ -266,21 +250,12 @@ class Database:
     def delete_partition(self, partition: str) -> int:
         """Delete every record under one PK (e.g. a deleted user's orders); returns how many. Not atomic:
         use it for cleanup after the transaction that made the records unreachable."""
-        keys = [
-            {"PK": record["PK"], "SK": record["SK"]}
+        deletes = [
+            {"DeleteRequest": typed_request({"Key": {"PK": record["PK"], "SK": record["SK"]}})}
             for record in query_records(self, query_args(partition, projection=KEYS_ONLY))
         ]
-        for start in range(0, len(keys), BATCH_WRITE_LIMIT):
-            batch = keys[start : start + BATCH_WRITE_LIMIT]
-            requests = [{"DeleteRequest": typed_request({"Key": key})} for key in batch]
-            self._batch_write(requests)
-        return len(keys)
-
-    def _batch_write(self, requests: list[dict[str, Any]]) -> None:
-        # As boto3's batch_writer: what DynamoDB left unprocessed (throttled) is sent again until done.
-        while requests:
-            response = self.client.batch_write_item(RequestItems={self.table_name: requests})
-            requests = response.get("UnprocessedItems", {}).get(self.table_name, [])
+        batch_write(self.client, self.table_name, deletes)
+        return len(deletes)
 
     # -- transaction operations (api_core.transactions) ------------------------------------------------
     def put_op(self, item: Record, **options: Any) -> TransactOp:
