@@ -1,5 +1,8 @@
 """`python -m benchmarks [--quick] [--write]`: run every row, print the table, optionally write it.
 
+`--only cold [--rows ours,fastapi_boto3] [--kinds get]` runs the cold starts alone (all CPU columns): the
+cold table in a minute or two instead of the whole run; it is never written into the doc.
+
 Needs `sam build` output (the layer as Lambda gets it, with python3.13 bytecode), the peers' packages
 (`.local/bench-peers`, the layer's pinned requirements compiled to bytecode) and the runtime's boto3
 (`.local/lambda-runtime`); `make bench` provides all three. Timings are medians over `--runs` runs whose
@@ -165,9 +168,18 @@ def layer_size() -> tuple[float, float]:
 
 
 def measure(
-    runs: int, iterations: int, depths: list[int], parallel: int = 1, memories: tuple[int, ...] = MEMORY_SIZES
+    runs: int,
+    iterations: int,
+    depths: list[int],
+    parallel: int = 1,
+    memories: tuple[int, ...] = MEMORY_SIZES,
+    *,
+    cold_only: bool = False,
+    rows: tuple[str, ...] = ROWS,
+    kinds: tuple[str, ...] = ("preflight", "get"),
 ) -> dict:
-    """Every cell, `runs` times in a shuffled order; CPU-quota cells at the MemorySizes in `memories`."""
+    """Every cell, `runs` times in a shuffled order; CPU-quota cells at the MemorySizes in `memories`.
+    With `cold_only`, only the cold starts of `rows` for `kinds` (no warm, browser, DynamoDB, stages)."""
     props = table_props()
     server, endpoint = start_moto_server(props)
     envs = {row: worker_env(row, props, endpoint) for row in ROWS}
@@ -181,16 +193,9 @@ def measure(
     browser: dict = {}
     warm_quota: dict = {}
     shuffle = random.Random(7)  # noqa: S311 - an order, not a secret
-    jobs: list[tuple] = [
-        ("cold", row, kind, share) for row in ROWS for kind in ("preflight", "get") for share in shares
-    ]
-    if cpu is None:
-        for variant in VARIANTS:
-            for scenario in ("browser-get", "preflight-put"):
-                sizes = memories if scenario == "browser-get" and variant == "lazy" else (512, 1769)
-                jobs += [("browser", variant, scenario, CPU_SHARES[m]) for m in sizes if m in memories]
-        jobs += [("warm-get", "ours", "get", CPU_SHARES[memory]) for memory in memories]
-    jobs += [("warm", row, None, None) for row in ROWS]
+    jobs: list[tuple] = [("cold", row, kind, share) for row in rows for kind in kinds for share in shares]
+    if not cold_only:
+        jobs += other_jobs(memories, quota=cpu is None)
     try:
         for _ in range(runs):
             shuffle.shuffle(jobs)
@@ -211,6 +216,8 @@ def measure(
                     warm[row].append(result)
     finally:
         server.stop()
+    if cold_only:
+        return {"cold": cold, "rss": rss, "imported": imported, "cpu": cpu}
     dynamo = run_worker(in_process["ours"], "dynamo", "ours", ",".join(map(str, depths)))
     stages = run_worker(in_process["ours"], "breakdown", "ours", str(runs * 3), str(max(20, iterations // 5)))
     return {
@@ -224,6 +231,19 @@ def measure(
         "dynamo": dynamo,
         "stages": stages,
     }
+
+
+def other_jobs(memories: tuple[int, ...], *, quota: bool) -> list[tuple]:
+    """The cells besides the cold starts: what a browser waits for and the warm GET under each quota
+    (when quotas work), and every row's warm requests."""
+    jobs: list[tuple] = []
+    if quota:
+        for variant in VARIANTS:
+            for scenario in ("browser-get", "preflight-put"):
+                sizes = memories if scenario == "browser-get" and variant == "lazy" else (512, 1769)
+                jobs += [("browser", variant, scenario, CPU_SHARES[m]) for m in sizes if m in memories]
+        jobs += [("warm-get", "ours", "get", CPU_SHARES[memory]) for memory in memories]
+    return jobs + [("warm", row, None, None) for row in ROWS]
 
 
 def run_job(job: tuple, envs: dict, in_process: dict, iterations: int) -> dict:
@@ -299,13 +319,45 @@ def write_doc(table: str) -> None:
     DOC.write_text(f"{before}{BEGIN}\n{table}{END}{after}", encoding="utf-8")
 
 
+def cold_only(args: argparse.Namespace) -> None:
+    """`--only cold`: the cold starts of the chosen rows and events, every CPU column, printed as the cold
+    table (rows not run are left blank)."""
+    rows = tuple(row for row in args.rows.split(",") if row)
+    kinds = tuple(kind for kind in args.kinds.split(",") if kind)
+    unknown = sorted(set(rows) - set(ROWS)) + sorted(set(kinds) - {"preflight", "get"})
+    if unknown or not rows or not kinds:
+        raise SystemExit(f"--rows takes {','.join(ROWS)}; --kinds takes preflight,get; not {unknown}")
+    runs = 1 if args.quick else args.runs
+    memories = (1769,) if args.quick else MEMORY_SIZES
+    started, load_before = time.perf_counter(), os.getloadavg()
+    data = measure(runs, 0, [], 1, memories, cold_only=True, rows=rows, kinds=kinds)
+    seconds, load_after = time.perf_counter() - started, os.getloadavg()
+    cpu = data["cpu"]
+    quotas = "CPU quotas as in the full run" if cpu is None else f"CPU quotas NOT measured: {cpu}"
+    print("Cold starts (median of the runs, each a fresh process):\n")
+    head, rule, *lines = report.Report(data, CPU_SHARES, ROWS).cold_table()
+    measured = [line for line in lines if any(cell.strip() for cell in line.split("|")[3:])]
+    print("\n".join([head, rule, *measured]))
+    print(
+        f"\n- Cold starts only ({', '.join(rows)}; {', '.join(kinds)}): {runs} runs, one shuffled order per "
+        f"run, {seconds:.0f} s; load average (1 min) {load_before[0]:.1f} at the start, {load_after[0]:.1f} "
+        f"at the end. {quotas}."
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="1 run, few calls: checks the harness only")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--iterations", type=int, default=1500)
     parser.add_argument("--write", action="store_true", help=f"write the table into {DOC.relative_to(ROOT)}")
+    parser.add_argument("--only", choices=["cold"], help="run only these cells (never written into the doc)")
+    parser.add_argument("--rows", default=",".join(ROWS), help="with --only: the rows, comma-separated")
+    parser.add_argument("--kinds", default="preflight,get", help="with --only cold: preflight, get or both")
     args = parser.parse_args()
+    if args.only:
+        cold_only(args)
+        return
     for path, how in ((LAYER, "sam build"), (PEER_DEPS, "make bench"), (RUNTIME, "make bench")):
         if not path.is_dir():
             raise SystemExit(f"{path.relative_to(ROOT)} is missing: run {how} first")

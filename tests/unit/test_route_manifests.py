@@ -34,7 +34,9 @@ def test_the_committed_manifest_matches_the_app(function: str, dynamodb_table, c
     assert committed == expected
 
 
-HEAVY = ("fastapi", "pydantic", "mangum", "boto3")
+# botocore.session: the data layer's DynamoDB client (api_core.dynamo). boto3: only Powertools'
+# idempotency store imports it, on the first request that sends an Idempotency-Key, never at init.
+HEAVY = ("fastapi", "pydantic", "mangum", "botocore.session", "boto3")
 # Traces and metrics (issue 16): the tracer, the X-Ray SDK and the metrics code, Powertools' and ours.
 OBSERVABILITY = (
     "aws_lambda_powertools.tracing",
@@ -71,8 +73,8 @@ def _preflight_event(function: str) -> Path:
 
 
 def _heavy(function: str) -> list[str]:
-    """What the app imports: boto3 only where the function is given the table."""
-    return sorted(m for m in HEAVY if m != "boto3" or uses_table(function))
+    """What the app imports: the DynamoDB client only where the function is given the table; boto3 never."""
+    return sorted(m for m in HEAVY if m != "boto3" and (m != "botocore.session" or uses_table(function)))
 
 
 def _first_preflight(initialization_type: str, function: str, event_name: str | None = None) -> dict:
@@ -126,9 +128,9 @@ def _origin(function: str) -> str:
 def test_a_preflight_is_answered_without_importing_fastapi_the_tracer_or_the_metrics_code(function) -> None:
     # GIVEN an on-demand cold start, traces and metrics on, WHEN its first request is a preflight
     result = _first_preflight("on-demand", function)
-    # THEN it is answered, and neither FastAPI, pydantic, Mangum nor boto3 was imported, nor the tracer,
-    # the X-Ray SDK or the metrics code (Powertools' package imports the last two with its logger, which
-    # an allowed preflight therefore never builds: api_core.observability)
+    # THEN it is answered, and neither FastAPI, pydantic, Mangum, botocore nor boto3 was imported, nor the
+    # tracer, the X-Ray SDK or the metrics code (Powertools' package imports the last two with its logger,
+    # which an allowed preflight therefore never builds: api_core.observability)
     assert result == {
         "status": 204,
         "at_init": [],

@@ -15,12 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from api_core import transactions
-from api_core.aws_faults import CONNECT_TIMEOUT_S, READ_TIMEOUT_S, guard_client
+from api_core.attribute_values import python_response, typed_request
+from api_core.dynamodb_client import batch_write, dynamodb_client
 from api_core.errors import Conflict, NotFound, VersionMismatch
 from api_core.listing import KEYS_ONLY, list_records, query_args, query_records
 from api_core.pagination import Listing, ListRequest
@@ -36,28 +35,28 @@ from api_core.records import (
 from api_core.settings import required_env
 from api_core.transactions import ConditionFailed, TransactOp, counter_op, transact
 
-# Standard retry mode (throttling and 5xx retried with backoff). Short timeouts, so that an attempt that
-# cannot finish before the Lambda deadline is never started (aws_faults.guard_client).
-BOTO_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3},
-    connect_timeout=CONNECT_TIMEOUT_S,
-    read_timeout=READ_TIMEOUT_S,
-)
-
 
 class Database:
     """The table, with the few operations resources need. Build one per process."""
 
     def __init__(self, table_name: str) -> None:
         self.table_name = table_name
-        # One session per Database, shared by every client made for this table (the idempotency store's
-        # too): a second session would load botocore's DynamoDB model again (docs/PERFORMANCE.md).
-        self.session = boto3.session.Session()
-        self.table = self.session.resource("dynamodb", config=BOTO_CONFIG).Table(table_name)
-        # The resource's client converts Python values to and from DynamoDB's typed JSON for every call,
-        # transactions included.
-        self.client = self.table.meta.client
-        guard_client(self.client)
+        # botocore's low-level client (api_core.dynamodb_client), with Python values converted in `call`.
+        # The idempotency store uses this same client, which speaks the typed JSON it sends: one session,
+        # one loaded DynamoDB model.
+        self.session, self.client = dynamodb_client()
+
+    # -- the client's calls, with Python values in and out (api_core.attribute_values) ------------------
+    def call(self, operation: str, **params: Any) -> dict[str, Any]:
+        """One call of the low-level client, e.g. `call("query", **query_args(...))`, on this table: its
+        items, keys and expression values as Python values, and the response's read back as Python."""
+        request = typed_request({"TableName": self.table_name, **params})
+        return python_response(getattr(self.client, operation)(**request))
+
+    def query(self, **params: Any) -> dict[str, Any]:
+        """One Query page of this table (Python values in and out): `Items`, `ScannedCount`, and
+        `LastEvaluatedKey` when DynamoDB stopped before the end."""
+        return self.call("query", **params)
 
     @classmethod
     def from_env(cls, variable: str = "TABLE_NAME") -> Database:
@@ -69,7 +68,7 @@ class Database:
         """The record, read strongly consistent, or None (also for an id that is not a valid id)."""
         if not collection.id_shape(record_id):
             return None
-        return self.table.get_item(Key=collection.key(record_id), ConsistentRead=True).get("Item")
+        return self.call("get_item", Key=collection.key(record_id), ConsistentRead=True).get("Item")
 
     def require(self, collection: Collection, record_id: str) -> Record:
         """The record, or NotFound naming the collection's label and the id."""
@@ -80,7 +79,7 @@ class Database:
 
     def count(self, collection: Collection) -> int:
         """The collection's size, from its counter record (one read)."""
-        item = self.table.get_item(Key=collection.counter_key, ConsistentRead=True).get("Item")
+        item = self.call("get_item", Key=collection.counter_key, ConsistentRead=True).get("Item")
         return int(item["total"]) if item else 0
 
     def list(self, collection: Collection, request: ListRequest) -> Listing[Record]:
@@ -133,7 +132,8 @@ class Database:
             expression += " REMOVE " + ", ".join(f"#r{index}" for index in range(len(removals)))
         condition, condition_values = version_condition(expected)
         try:
-            response = self.table.update_item(
+            response = self.call(
+                "update_item",
                 Key=collection.key(record_id),
                 UpdateExpression=expression,
                 ConditionExpression=condition,
@@ -250,12 +250,12 @@ class Database:
     def delete_partition(self, partition: str) -> int:
         """Delete every record under one PK (e.g. a deleted user's orders); returns how many. Not atomic:
         use it for cleanup after the transaction that made the records unreachable."""
-        deleted = 0
-        with self.table.batch_writer() as batch:
-            for record in query_records(self.table, query_args(partition, projection=KEYS_ONLY)):
-                batch.delete_item(Key={"PK": record["PK"], "SK": record["SK"]})
-                deleted += 1
-        return deleted
+        deletes = [
+            {"DeleteRequest": typed_request({"Key": {"PK": record["PK"], "SK": record["SK"]}})}
+            for record in query_records(self, query_args(partition, projection=KEYS_ONLY))
+        ]
+        batch_write(self.client, self.table_name, deletes)
+        return len(deletes)
 
     # -- transaction operations (api_core.transactions) ------------------------------------------------
     def put_op(self, item: Record, **options: Any) -> TransactOp:

@@ -14,8 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from api_core.aws_faults import guard_client, invocation_context
-from api_core.dynamo import BOTO_CONFIG, Database
+from api_core.aws_faults import invocation_context
+from api_core.dynamo import Database
 from api_core.errors import IdempotencyKeyReused, RequestInProgress
 from api_core.idempotency_key import IdempotencyKey
 from api_core.metrics import Signal, note
@@ -27,7 +27,7 @@ IDEMPOTENCY_PARTITION = "IDEMPOTENCY"
 
 class Idempotency:
     """Makes one kind of create safe to retry. Build it at cold start, one per operation, on the
-    function's `Database` (the records live in the same table, and share its botocore session):
+    function's `Database` (the records live in the same table, and share its client):
 
         creates = Idempotency("items.create", get_repository().db)
         item = creates.run(key, data, Item, lambda: _item(get_repository().create(data)))
@@ -48,7 +48,8 @@ class Idempotency:
 
     def _call(self) -> Callable[..., dict[str, Any]]:
         if self._idempotent_call is None:
-            # Imported here: the utility imports boto3's resource layer and more (docs/PERFORMANCE.md).
+            # Imported here: the utility imports boto3 (its package, resource layer included), jmespath and
+            # more, which nothing else loads (docs/PERFORMANCE.md).
             from aws_lambda_powertools.utilities.idempotency import (  # noqa: PLC0415
                 DynamoDBPersistenceLayer,
                 IdempotencyConfig,
@@ -65,12 +66,10 @@ class Idempotency:
                 key_attr="PK",
                 sort_key_attr="SK",
                 static_pk_value=IDEMPOTENCY_PARTITION,
-                # Not the Database's own client: that one is boto3's resource client, which converts
-                # Python values, while Powertools sends DynamoDB's typed JSON itself.
-                boto3_session=self._db.session,
-                boto_config=BOTO_CONFIG,
+                # The Database's own low-level client (typed JSON, as Powertools sends it): its retries,
+                # timeouts and deadline guard (aws_faults) hold for the store's calls too.
+                boto3_client=self._db.client,
             )
-            guard_client(store.client)
             self._idempotent_call = idempotent_function(
                 _call,
                 data_keyword_argument="request",

@@ -49,7 +49,7 @@ def query_args(
     search: tuple[str, str] | None = None,
     projection: str | None = None,
 ) -> dict[str, Any]:
-    """The arguments of a strongly consistent Query of one partition.
+    """The arguments of a strongly consistent Query of one partition (`Database.query`), in Python values.
 
     `prefix` narrows it to sort keys that begin with it (one collection), `start` is an
     ExclusiveStartKey, `search` an (attribute, value) pair the attribute must contain.
@@ -73,7 +73,7 @@ def query_args(
     return {**args, "KeyConditionExpression": condition, "ExpressionAttributeValues": values}
 
 
-def query_records(table: Any, args: Mapping[str, Any], limit: int | None = None) -> Iterator[Record]:
+def query_records(db: Database, args: Mapping[str, Any], limit: int | None = None) -> Iterator[Record]:
     """The records of the Query `args` in order, at most `limit` of them (None: all).
 
     DynamoDB stops each response at 1 MB, so this queries again from where it stopped; each query asks
@@ -84,7 +84,7 @@ def query_records(table: Any, args: Mapping[str, Any], limit: int | None = None)
     while wanted is None or wanted > 0:
         if wanted is not None:
             args["Limit"] = wanted
-        response = table.query(**args)
+        response = db.query(**args)
         yield from response["Items"]
         if wanted is not None:
             wanted -= len(response["Items"])
@@ -99,13 +99,13 @@ def _page(db: Database, collection: Collection, request: PageRequest) -> Listing
         if request.offset >= total:
             return Listing(request, [], total)
         start = _skip(db, collection, request.offset)
-        page = query_records(db.table, _args(collection, start=start), request.per_page)
+        page = query_records(db, _args(collection, start=start), request.per_page)
         return Listing(request, list(page), total)
     # A search has no counter: one pass over the whole partition counts the matches and keeps the
     # requested page. Reads grow with the collection, not with the page (see docs).
     matched: list[Record] = []
     total = 0
-    for record in query_records(db.table, _args(collection, search=_search(collection, request.search))):
+    for record in query_records(db, _args(collection, search=_search(collection, request.search))):
         if request.offset <= total < request.offset + request.per_page:
             matched.append(record)
         total += 1
@@ -118,7 +118,7 @@ def _skip(db: Database, collection: Collection, offset: int) -> Key | None:
     With fewer records than `offset` (the counter runs ahead while a delete is in flight) it is the
     last record's key, and the page read after it is empty, as it should be.
     """
-    skipped = query_records(db.table, _args(collection, projection=KEYS_ONLY), offset)
+    skipped = query_records(db, _args(collection, projection=KEYS_ONLY), offset)
     last = deque(skipped, maxlen=1)  # only the last key read matters
     return {"PK": last[0]["PK"], "SK": last[0]["SK"]} if last else None
 
@@ -140,7 +140,7 @@ def _cursor_page(db: Database, collection: Collection, request: CursorRequest) -
         # One extra item tells whether a next page exists without another request.
         wanted = request.limit + 1 - len(items)
         limit = wanted if search is None else max(wanted, SEARCH_READ_BUDGET - read)
-        response = db.table.query(**_args(collection, start=start, limit=limit, search=search))
+        response = db.query(**_args(collection, start=start, limit=limit, search=search))
         read += response["ScannedCount"]
         items.extend(response["Items"])
         last = response.get("LastEvaluatedKey")

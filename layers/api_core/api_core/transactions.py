@@ -14,6 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from api_core.attribute_values import typed_request
 from api_core.errors import Conflict
 from api_core.problems import RETRY_AFTER_SECONDS
 from api_core.records import Key, Record
@@ -92,12 +93,13 @@ def counter_op(table_name: str, key: Key, delta: int) -> TransactOp:
 
 
 def transact(client: Any, operations: Sequence[TransactOp]) -> None:
-    """Run the operations as one TransactWriteItems call; the first failed condition raises its error.
+    """Run the operations as one TransactWriteItems call of botocore's low-level `client` (their Python
+    values typed on the way); the first failed condition raises its error.
 
     A clash with another transaction on the same records is a Conflict worth retrying shortly.
     """
     try:
-        client.transact_write_items(TransactItems=[op.request for op in operations])
+        client.transact_write_items(TransactItems=[_typed(op.request) for op in operations])
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
             raise
@@ -114,6 +116,11 @@ def transact(client: Any, operations: Sequence[TransactOp]) -> None:
                 headers={"Retry-After": RETRY_AFTER_SECONDS},
             ) from None
         raise
+
+
+def _typed(operation: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    # {"Put": {...}}: the operation's items, keys and values typed for the low-level client.
+    return {kind: typed_request(request) for kind, request in operation.items()}
 
 
 def _conditional(
