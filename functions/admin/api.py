@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import service
 from api_core.app_factory import create_app
-from api_core.auth import ADMIN, in_group
+from api_core.auth import ADMIN, in_group, route_checks
 from api_core.cors.tiers import Origins, Tier
-from fastapi import Depends
 from models import Stats
 
 PREFIX = "/api/v1/admin/"
 ADMIN_TIER = Tier("admin", prefix=PREFIX, origins=Origins.FROM_ENVIRONMENT, credentials=True)
 
 app = create_app(title="Admin", cors_tiers=[ADMIN_TIER])
-ADMIN_ONLY = [Depends(in_group(ADMIN))]
+ADMIN_ONLY = route_checks(in_group(ADMIN))
 
 
 @app.get(f"{PREFIX}stats", dependencies=ADMIN_ONLY)

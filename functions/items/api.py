@@ -10,12 +10,12 @@ from typing import Annotated
 
 import service
 from api_core.app_factory import create_app
-from api_core.auth import ADMIN, in_group
+from api_core.auth import ADMIN, in_group, route_checks
 from api_core.conditional import IfMatch, IfNoneMatch, conditional_get, with_etag
 from api_core.lists import list_params, list_response
 from api_core.pagination import CursorBody, PageBody
 from api_core.resources import ACCEPTS_IDEMPOTENCY_KEY, created, idempotency_key, no_content
-from fastapi import Body, Depends, Request, Response
+from fastapi import Body, Request, Response
 from models import Item, ItemIn, ItemPatch
 
 COLLECTION = "/api/v1/items"
@@ -23,7 +23,7 @@ MEMBER = "/api/v1/items/{item_id}"
 
 app = create_app(title="Items")
 # The authorizer lets any signed-in caller through; the group is checked here (api_core.auth).
-ADMIN_ONLY = [Depends(in_group(ADMIN))]
+ADMIN_ONLY = route_checks(in_group(ADMIN))
 
 
 @app.get(COLLECTION)

@@ -15,14 +15,14 @@ from typing import Annotated
 
 import service
 from api_core.app_factory import create_app
-from api_core.auth import ADMIN, Caller, SignedIn, in_group, refused, signed_in_caller
+from api_core.auth import ADMIN, Caller, SignedIn, in_group, refused, route_checks, signed_in_caller
 from api_core.conditional import IfMatch, IfNoneMatch, conditional_get, with_etag
 from api_core.cors.tiers import Tier
 from api_core.errors import NotFound
 from api_core.lists import list_params, list_response
 from api_core.pagination import CursorBody, PageBody
 from api_core.resources import ACCEPTS_IDEMPOTENCY_KEY, created, idempotency_key, no_content
-from fastapi import Body, Depends, Request, Response
+from fastapi import Body, Request, Response
 from models import Order, OrderIn, OrderPatch, User, UserIn, UserPatch
 
 USERS = "/api/v1/users"
@@ -53,8 +53,8 @@ async def owner_or_admin(user_id: str, request: Request) -> Caller:
 
 
 # Dependencies of the routes (api_core.auth): the authorizer checks the token, these check the rules.
-ADMIN_ONLY = [Depends(in_group(ADMIN))]
-USER_OR_ADMIN = [Depends(owner_or_admin)]
+ADMIN_ONLY = route_checks(in_group(ADMIN))
+USER_OR_ADMIN = route_checks(owner_or_admin)
 
 
 # -- users ----------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ refuse it again in the function, so that a route left out of the authorizer (a t
 method) fails closed instead of serving anonymous callers. Groups are checked here only: a user pool
 authorizer checks the token, not what its bearer may do.
 
-    @app.post("/things", dependencies=[Depends(in_group("admin"))])
+    @app.post("/things", dependencies=route_checks(in_group("admin")))
     async def create_thing(...): ...
 
     @app.get("/things/{thing_id}")
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -108,6 +108,15 @@ def in_group(group: str) -> Callable[[Request], Awaitable[Caller]]:
         return caller
 
     return member
+
+
+def route_checks(*checks: Callable[..., Awaitable[Caller]]) -> list[Any]:
+    """A route's `dependencies=`: these checks (`in_group(ADMIN)`, a function's own), or none with
+    AUTH=none, where each of them lets every caller through anyway. Read at import, like every setting:
+    FastAPI would resolve a check that decides nothing on every request (docs/PERFORMANCE.md)."""
+    if environment_auth() is not Auth.COGNITO:
+        return []
+    return [Depends(check) for check in checks]
 
 
 def refused(request: Request, caller: Caller, check: str, error: Problem) -> Problem:
