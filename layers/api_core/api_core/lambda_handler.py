@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 
 from api_core.authority import Authority
 from api_core.aws_faults import OutOfTime, out_of_time, start_deadline
+from api_core.collector import collector_paused
 from api_core.cors.policy import CorsPolicy, PreflightAnswer, Refusal
 from api_core.cors.refusals import log_refusal, refused_response
 from api_core.cors.tiers import Tier, TieredPolicy, resolve_tiers
@@ -163,24 +164,29 @@ class _EntryPoint:
     def asgi_handler(self) -> LambdaHandler:
         """Mangum around the app, built on first use; the app's own routes then replace the manifest."""
         if self._asgi is None:
-            from mangum import Mangum  # noqa: PLC0415 - lazy: preflights never import it
-            from mangum.adapter import DEFAULT_TEXT_MIME_TYPES  # noqa: PLC0415
-
-            from api_core.asgi_scope import HANDLERS, run_app  # noqa: PLC0415 - imports Mangum
-
-            if tracing_enabled():
-                from api_core.tracing import AppTracer  # noqa: PLC0415 - lazy: the X-Ray SDK too
-
-                self._tracer = AppTracer()
-            self._app = self._load_app()
-            self.routes = RouteTable.from_app(self._app)
-            # Without this, Mangum base64-encodes problem+json bodies, which API Gateway passes as-is.
-            text_mime_types = [*DEFAULT_TEXT_MIME_TYPES, PROBLEM_JSON]
-            self._asgi = Mangum(
-                self._app, lifespan="off", text_mime_types=text_mime_types, custom_handlers=HANDLERS
-            )
-            self._run_asgi = run_app
+            with collector_paused():
+                self._build_asgi()
+        assert self._asgi is not None
         return self._asgi
+
+    def _build_asgi(self) -> None:
+        from mangum import Mangum  # noqa: PLC0415 - lazy: preflights never import it
+        from mangum.adapter import DEFAULT_TEXT_MIME_TYPES  # noqa: PLC0415
+
+        from api_core.asgi_scope import HANDLERS, run_app  # noqa: PLC0415 - imports Mangum
+
+        if tracing_enabled():
+            from api_core.tracing import AppTracer  # noqa: PLC0415 - lazy: the X-Ray SDK too
+
+            self._tracer = AppTracer()
+        self._app = self._load_app()
+        self.routes = RouteTable.from_app(self._app)
+        # Without this, Mangum base64-encodes problem+json bodies, which API Gateway passes as-is.
+        text_mime_types = [*DEFAULT_TEXT_MIME_TYPES, PROBLEM_JSON]
+        self._asgi = Mangum(
+            self._app, lifespan="off", text_mime_types=text_mime_types, custom_handlers=HANDLERS
+        )
+        self._run_asgi = run_app
 
     def __call__(self, event: dict[str, Any], context: Any) -> LambdaResponse:
         try:

@@ -24,9 +24,6 @@ from __future__ import annotations
 from collections import Counter
 from enum import StrEnum
 
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
-
 from api_core.observability import metrics_namespace
 from api_core.routes import UNMATCHED_ROUTE
 
@@ -63,6 +60,12 @@ def publish(route: str | None, status: int, cors_check: str | None) -> None:
     if namespace is None:
         _noted.clear()
         return
+    # Imported by the first invocation that writes metrics: a function without a namespace never needs them.
+    from aws_lambda_powertools.metrics import MetricUnit  # noqa: PLC0415
+    from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (  # noqa: PLC0415
+        AmazonCloudWatchEMFProvider,
+    )
+
     noted = dict(_noted)
     _noted.clear()
     route = route or UNMATCHED_ROUTE
