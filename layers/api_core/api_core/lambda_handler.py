@@ -48,6 +48,7 @@ from api_core.problems import (
     TYPE_OUT_OF_TIME,
     problem_body,
 )
+from api_core.quick_preflight import quick_preflight
 from api_core.routes import RouteTable
 from api_core.screening import checked_authority, problem, screen_request
 from api_core.settings import environment_auth, environment_cors_policy, required_env, settings
@@ -183,6 +184,9 @@ class _EntryPoint:
         return self._asgi
 
     def __call__(self, event: dict[str, Any], context: Any) -> LambdaResponse:
+        response = quick_preflight(event, self.routes, self.policy)  # the usual allowed preflight, or None
+        if response is not None:
+            return response
         try:
             request = read_request(event)
         except MalformedEvent as error:
