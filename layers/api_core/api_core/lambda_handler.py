@@ -4,10 +4,12 @@ The layer answers at the event level, not in an ASGI middleware, so that every r
 (an exception that escaped the app included), preflights and refused writes never run Mangum or the app,
 and a repeated Origin header is seen as repeated (docs/ARCHITECTURE.md, "How a request flows").
 
-Each request is classified once, into a `Decision` of one `Kind`; each kind has one code path, and every
-answer but a malformed event's goes through one `_decorate`, which also writes the one refusal log line
-and keeps every answer to a HEAD bodiless. Then the invocation's metrics are published (api_core.metrics),
-except for an allowed preflight; the app runs in a trace subsegment when tracing is on (api_core.tracing).
+The usual allowed preflight is answered first, from the few headers it depends on
+(api_core.quick_preflight). Every other request is classified once, into a `Decision` of one `Kind`;
+each kind has one code path, and every answer but a malformed event's goes through one `_decorate`,
+which also writes the one refusal log line and keeps every answer to a HEAD bodiless. Then the
+invocation's metrics are published (api_core.metrics), except for an allowed preflight; the app runs in
+a trace subsegment when tracing is on (api_core.tracing).
 
 `lazy_handler("api:app")` imports the app (FastAPI, pydantic, Mangum) only when the first request that
 needs it arrives: preflights are answered from the function's committed `routes.json`.
