@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from api_core.routes import manifest
+from api_core.routes import RouteTable, manifest
 from support.paths import EVENTS_DIR, FUNCTIONS_DIR, ROOT
 from support.template import functions, uses_table
 
@@ -172,3 +172,29 @@ def test_with_snapstart_the_app_is_imported_during_init(function) -> None:
         "observability": sorted(OBSERVABILITY),
         "origin": _origin(function),
     }
+
+
+def test_a_tables_lookups_are_remembered_per_path_boundedly_and_answer_as_its_scan() -> None:
+    # GIVEN the items table, and paths with ids as a client sends them: more than the table remembers
+    table = RouteTable.from_manifest(FUNCTIONS_DIR / "items" / "routes.json")
+    ids = [f"/api/v1/items/{n}" for n in range(600)]
+    paths = [*ids, "/api/v1/items", "/api/v1/nothing", "/api/v1/items/1/x", "/api/v1/items/"]
+    # WHEN each is looked up twice, the second time from what the table remembers where it still does
+    for path in paths * 2:
+        # THEN the answer is the scan's (the class's own lookup, unremembered), and as routes.json says
+        assert table.lookup(path) == RouteTable.lookup(table, path)
+    item = table.lookup(ids[0])
+    assert item is not None
+    assert (item.template, item.methods) == (
+        "/api/v1/items/{item_id}",
+        frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"}),
+    )
+    collection = table.lookup("/api/v1/items")
+    assert collection is not None
+    assert collection.methods == frozenset({"GET", "HEAD", "POST"})
+    assert table.lookup("/api/v1/nothing") is None
+    assert table.lookup("/api/v1/items/1/x") is None
+    # AND what it remembers is bounded, whatever number of distinct paths arrives
+    info = table.lookup.cache_info()
+    assert info.maxsize is not None
+    assert info.currsize <= info.maxsize < len(paths)

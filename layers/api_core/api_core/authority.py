@@ -112,19 +112,21 @@ def read_authority(
     if len(values) > 1:
         raise MalformedHost("the Host header appears more than once")
     if values:
-        return _authority(proto, values[0])
+        return authority_of(proto, values[0])
     context = event.get("requestContext")
     domain = context.get("domainName") if isinstance(context, Mapping) else None
     if not isinstance(domain, str):
         return None
     try:
-        return _authority(proto, domain)
+        return authority_of(proto, domain)
     except MalformedHost:
         return None
 
 
 @lru_cache(maxsize=256)
-def _authority(proto: str, host: str) -> Authority:
+def authority_of(proto: str, host: str) -> Authority:
+    """The authority of a Host value, the scheme from X-Forwarded-Proto's first value ("" without one), as
+    `read_authority` reads them; raises `MalformedHost`."""
     # Pure, and asked on every request with the same few values (the API's domain, behind API Gateway or
     # CloudFront, each with its X-Forwarded-Proto): remembered. 256 holds every host a function is
     # reached by; a client sending many Hosts (a Function URL passes them on) only evicts, and each key is

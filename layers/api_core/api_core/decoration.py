@@ -104,10 +104,29 @@ def _merge_vary(existing: list[str], vary: tuple[str, ...]) -> str:
 def allowed_preflight(request: HttpRequest, answer: PreflightAnswer) -> LambdaResponse:
     """The 204 to a preflight the policy allowed, exactly as `decorate` would finish it."""
     proto = request.headers.get("x-forwarded-proto")
-    known = _preflight_headers(answer, credentialed_request(request), proto[0] if proto else None)
-    headers = {"X-Request-Id": request.request_id, **known} if request.request_id else dict(known)
+    return preflight_response(
+        answer,
+        request.format,
+        request.request_id,
+        credentialed=credentialed_request(request),
+        proto=proto[0] if proto else None,
+    )
+
+
+def preflight_response(
+    answer: PreflightAnswer,
+    fmt: EventFormat,
+    request_id: str | None,
+    *,
+    credentialed: bool,
+    proto: str | None,
+) -> LambdaResponse:
+    """`allowed_preflight` from what it reads of the request: whether it carries credentials (Authorization,
+    Cookie), and its first X-Forwarded-Proto value (None without one)."""
+    known = _preflight_headers(answer, credentialed, proto)
+    headers = {"X-Request-Id": request_id, **known} if request_id else dict(known)
     response = {"statusCode": 204, "headers": headers, "body": "", "isBase64Encoded": False}
-    if request.format is EventFormat.REST_V1:
+    if fmt is EventFormat.REST_V1:
         response["multiValueHeaders"] = {}
     return response
 

@@ -4,10 +4,12 @@ The layer answers at the event level, not in an ASGI middleware, so that every r
 (an exception that escaped the app included), preflights and refused writes never run Mangum or the app,
 and a repeated Origin header is seen as repeated (docs/ARCHITECTURE.md, "How a request flows").
 
-Each request is classified once, into a `Decision` of one `Kind`; each kind has one code path, and every
-answer but a malformed event's goes through one `_decorate`, which also writes the one refusal log line
-and keeps every answer to a HEAD bodiless. Then the invocation's metrics are published (api_core.metrics),
-except for an allowed preflight; the app runs in a trace subsegment when tracing is on (api_core.tracing).
+The usual allowed preflight is answered first, from the few headers it depends on
+(api_core.quick_preflight). Every other request is classified once, into a `Decision` of one `Kind`;
+each kind has one code path, and every answer but a malformed event's goes through one `_decorate`,
+which also writes the one refusal log line and keeps every answer to a HEAD bodiless. Then the
+invocation's metrics are published (api_core.metrics), except for an allowed preflight; the app runs in
+a trace subsegment when tracing is on (api_core.tracing).
 
 `lazy_handler("api:app")` imports the app (FastAPI, pydantic, Mangum) only when the first request that
 needs it arrives: preflights are answered from the function's committed `routes.json`.
@@ -49,6 +51,7 @@ from api_core.problems import (
     TYPE_OUT_OF_TIME,
     problem_body,
 )
+from api_core.quick_preflight import quick_preflight
 from api_core.routes import RouteTable
 from api_core.screening import checked_authority, problem, screen_request
 from api_core.settings import environment_auth, environment_cors_policy, required_env, settings
@@ -189,6 +192,9 @@ class _EntryPoint:
         self._run_asgi = run_app
 
     def __call__(self, event: dict[str, Any], context: Any) -> LambdaResponse:
+        response = quick_preflight(event, self.routes, self.policy)  # the usual allowed preflight, or None
+        if response is not None:
+            return response
         try:
             request = read_request(event)
         except MalformedEvent as error:

@@ -19,12 +19,14 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from api_core.cors.tiers import Level, Tier, TierError, tier_of_route
 
 # What metrics and traces call a request whose path matches no route (a 404, or a 405 elsewhere).
 UNMATCHED_ROUTE = "unmatched"
+_PATHS = 256  # paths whose match each table remembers
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,10 @@ class RouteTable:
             for regex, methods, template, tier in merged.values()
         ]
         self.tiers = tiers  # the app's prefix and route tiers, as declared (api_core.cors.tiers)
+        # Pure, so remembered per path: a function's collection paths and the items being worked on come
+        # back (a browser's preflight, then its request). Paths hold ids, so a client sending new ones
+        # only evicts; each key is one path, which API Gateway caps with the request line at 10 KB.
+        self.lookup = lru_cache(maxsize=_PATHS)(self.lookup)  # type: ignore[method-assign]
 
     @classmethod
     def from_app(cls, app: Any) -> RouteTable:

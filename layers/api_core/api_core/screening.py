@@ -52,7 +52,6 @@ _TEXT_PARTS = (
     ("cookies", "cookies"),
 )
 _TEXT_PARTS_BUT_HEADERS = tuple(part for part in _TEXT_PARTS if part[1] != "headers")
-_V1_MAPS = ("pathParameters", "queryStringParameters", "multiValueQueryStringParameters")
 _NO_TEXT: dict[str, str] = {}
 _QUERY_MAPS = ("queryStringParameters", "multiValueQueryStringParameters")
 _HEADER_AND_QUERY_MAPS = ("headers", "multiValueHeaders", *_QUERY_MAPS)
@@ -158,7 +157,7 @@ def _is_unicode(text: str) -> bool:
 
 def _non_unicode_part(event: Mapping[str, Any], plain_headers: bool) -> str | None:
     # With `plain_headers`, the reading of the header maps found every name and value ASCII.
-    if plain_headers and _ascii_v1_parts(event):
+    if plain_headers and ascii_v1_text(event):
         return None
     get = event.get
     for key, label in _TEXT_PARTS_BUT_HEADERS if plain_headers else _TEXT_PARTS:
@@ -179,23 +178,25 @@ def _non_unicode_part(event: Mapping[str, Any], plain_headers: bool) -> str | No
     return None
 
 
-def _ascii_v1_parts(event: Mapping[str, Any]) -> bool:
-    # True when a v1 event's text but its headers is all ASCII, known from one join: the usual event.
-    # False for any other shape or text, which the part-by-part reading then decides.
+def ascii_v1_text(event: Mapping[str, Any]) -> bool:
+    """True when a v1 event's text but its headers (method, paths, parameters) is all ASCII, known from
+    one join: the usual event. False for any other shape or text, which the part-by-part reading decides."""
     get = event.get
     context = get("requestContext")
     if type(context) is not dict or "http" in context:
         return False
     if get("rawPath") is not None or get("rawQueryString") is not None or get("cookies") is not None:
         return False
-    maps = [get(key) or _NO_TEXT for key in _V1_MAPS]
-    if any(type(mapping) is not dict for mapping in maps):
+    params = get("pathParameters") or _NO_TEXT
+    query = get("queryStringParameters") or _NO_TEXT
+    multi_query = get("multiValueQueryStringParameters") or _NO_TEXT
+    if type(params) is not dict or type(query) is not dict or type(multi_query) is not dict:
         return False
-    params, query, multi_query = maps
-    parts = (get("httpMethod"), get("path"), context.get("path") or "")
     try:
-        text = "".join(chain(parts, params, params.values(), query, query.values(), multi_query))
-        text += "".join(chain.from_iterable(multi_query.values()))
+        parts = (get("httpMethod"), get("path"), context.get("path") or "", *params, *params.values())
+        text = "".join((*parts, *query, *query.values(), *multi_query) if query or multi_query else parts)
+        if multi_query:
+            text += "".join(chain.from_iterable(multi_query.values()))
     except TypeError:  # a part that is not text (or not lists of text): the general reading
         return False
     return text.isascii()
