@@ -7,7 +7,7 @@ import json
 
 import pytest
 from api_core.asgi_scope import HANDLERS, run_app
-from api_core.authority import read_authority
+from api_core.authority import HEADERS_SCOPE_KEY, read_authority
 from api_core.events import read_request, with_method
 from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 from mangum.types import LambdaConfig
@@ -42,8 +42,16 @@ def test_the_scope_from_the_read_request_is_mangums(path, as_get):
     if as_get:  # the entry point runs a HEAD as a copy of its event that says GET
         event = with_method(event, "GET")
     from_request, from_event = scopes(event, request)
+    # The read request also hands the app its header map (api_core.resources reads a header from it):
+    # the first value of each name there is the value the scope's headers hold.
+    read = from_request.pop(HEADERS_SCOPE_KEY, None)
     assert from_request == from_event
     assert from_request["aws.event"] is event
+    if read is not None:
+        scope_headers = {name.decode(): value.decode() for name, value in from_event["headers"]}
+        assert {name: values[0] for name, values in read.items() if name != "host"} == {
+            name: value for name, value in scope_headers.items() if name != "host"
+        }
 
 
 def test_the_usual_events_take_the_read_request():

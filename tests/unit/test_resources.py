@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from api_core.ids import is_id, new_id, utc_now
 from api_core.resources import base_url_from_event
@@ -111,6 +113,10 @@ def test_ids_are_uuid7_and_strictly_increasing_as_strings():
     assert all(is_id(i) for i in ids)
     assert ids == sorted(ids)
     assert len(set(ids)) == len(ids)
+    # spelled as the standard library spells the same UUID, version 7 and RFC 9562's variant
+    parsed = [uuid.UUID(i) for i in ids]
+    assert [str(u) for u in parsed] == ids
+    assert {(u.version, u.variant) for u in parsed} == {(7, uuid.RFC_4122)}
 
 
 @pytest.mark.parametrize("text", ["", "42", "../items", "0192F3A0-1C2D-7E3F-8A4B-5C6D7E8F9A01", "x" * 36])

@@ -25,7 +25,7 @@ from mangum.handlers.api_gateway import _encode_query_string_for_apigw
 from mangum.handlers.utils import strip_api_gateway_path
 from mangum.types import Scope
 
-from api_core.authority import AUTHORITY_SCOPE_KEY, Authority, read_authority
+from api_core.authority import AUTHORITY_SCOPE_KEY, HEADERS_SCOPE_KEY, Authority, read_authority
 from api_core.events import HttpRequest
 
 _PLACEHOLDER_HOST = "placeholder:80"  # parses in Mangum; replaced before the app sees the scope
@@ -96,6 +96,7 @@ class _ValidatedAuthority:
             "aws.event": event,
             "aws.context": self.context,
             AUTHORITY_SCOPE_KEY: authority,  # api_core.resources builds URLs from it
+            HEADERS_SCOPE_KEY: request.headers,  # and reads a header without Starlette's scan of the list
         }
 
     def _mangum_scope(self) -> Scope:

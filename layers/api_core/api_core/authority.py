@@ -38,6 +38,8 @@ class MalformedHost(ValueError):
 
 # The ASGI scope key under which the entry point hands the app the authority it validated (or None).
 AUTHORITY_SCOPE_KEY = "api_core.authority"
+# ... and the header map it read (lowercase name -> values), when the event had the usual shape.
+HEADERS_SCOPE_KEY = "api_core.headers"
 
 
 @dataclass(frozen=True, slots=True)

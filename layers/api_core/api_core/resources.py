@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -26,7 +26,13 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, StringConstraints, TypeAdapter, ValidationError
 
-from api_core.authority import AUTHORITY_SCOPE_KEY, Authority, MalformedHost, read_authority
+from api_core.authority import (
+    AUTHORITY_SCOPE_KEY,
+    HEADERS_SCOPE_KEY,
+    Authority,
+    MalformedHost,
+    read_authority,
+)
 from api_core.conditional import etag
 from api_core.idempotency_key import IDEMPOTENCY_KEY_PATTERN, MAX_IDEMPOTENCY_KEY_LENGTH, IdempotencyKey
 from api_core.pagination import UrlBuilder
@@ -57,8 +63,13 @@ def _with_client_prefix(authority: Authority | None, event: Mapping[str, Any], a
         return None
     context = event.get("requestContext") or {}
     client_path = context.get("path") if event.get("version") != "2.0" else event.get("rawPath")
+    return _base_url(authority, client_path if isinstance(client_path, str) else None, app_path)
+
+
+@lru_cache(maxsize=256)  # a collection's URL repeats request after request; members only evict
+def _base_url(authority: Authority, client_path: str | None, app_path: str) -> str:
     prefix = ""
-    if isinstance(client_path, str) and client_path.endswith(app_path):
+    if client_path is not None and client_path.endswith(app_path):
         prefix = client_path[: len(client_path) - len(app_path)].rstrip("/")
     return authority.base_url + (prefix if _PATH_PREFIX.match(prefix) else "")
 
@@ -97,10 +108,12 @@ def current_url_builder(request: Request) -> UrlBuilder:
     The base URL and the encoded parameters are worked out once, however many links are built from them.
     """
     url = url_for_path(request, app_path(request))
-    params = [(name, _query_pair(name, value)) for name, value in request.query_params.multi_items()]
+    params = []
+    if request.scope.get("query_string"):
+        params = [(name, _query_pair(name, value)) for name, value in request.query_params.multi_items()]
 
     def build(replace: Mapping[str, str | None]) -> str:
-        kept = [encoded for name, encoded in params if name not in replace]
+        kept = [encoded for name, encoded in params if name not in replace] if params else []
         added = [_query_pair(name, value) for name, value in replace.items() if value is not None]
         query = "&".join(kept + added)
         return f"{url}?{query}" if query else url
@@ -196,7 +209,7 @@ def idempotency_key(request: Request) -> IdempotencyKey | None:
     """The request's `Idempotency-Key` header (1-255 visible ASCII characters), or None if not sent; any
     other value is a 422 naming `header.idempotency-key`. Pass it to the service, which hands it to
     `api_core.idempotency.Idempotency.run`."""
-    value = request.headers.get(IDEMPOTENCY_KEY)
+    value = _header(request, IDEMPOTENCY_KEY)
     if value is None:
         return None
     try:
@@ -204,6 +217,15 @@ def idempotency_key(request: Request) -> IdempotencyKey | None:
     except ValidationError as error:
         errors = error.errors(include_url=False)
         raise RequestValidationError([{**e, "loc": ("header", IDEMPOTENCY_KEY)} for e in errors]) from None
+
+
+def _header(request: Request, name: str) -> str | None:
+    # The first value, as Starlette's `request.headers.get` gives it, from the map the entry point read.
+    read = request.scope.get(HEADERS_SCOPE_KEY)
+    if read is None:
+        return request.headers.get(name)
+    values = read.get(name)
+    return values[0] if values else None
 
 
 @cache
