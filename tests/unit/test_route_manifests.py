@@ -174,6 +174,7 @@ def test_with_snapstart_the_app_is_imported_during_init(function) -> None:
     }
 
 
+# % if samples != "none"
 def test_a_tables_lookups_are_remembered_per_path_boundedly_and_answer_as_its_scan() -> None:
     # GIVEN the items table, and paths with ids as a client sends them: more than the table remembers
     table = RouteTable.from_manifest(FUNCTIONS_DIR / "items" / "routes.json")
@@ -198,3 +199,6 @@ def test_a_tables_lookups_are_remembered_per_path_boundedly_and_answer_as_its_sc
     info = table.lookup.cache_info()
     assert info.maxsize is not None
     assert info.currsize <= info.maxsize < len(paths)
+
+
+# % endif
