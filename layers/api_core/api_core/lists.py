@@ -16,8 +16,9 @@ page (its return annotation names `PageBody` or `CursorBody`) gets the parameter
 from __future__ import annotations
 
 import copy
-from functools import cache
+from functools import cache, lru_cache
 from typing import Annotated, Any, get_args
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -35,7 +36,7 @@ from api_core.pagination import (
     listing_body,
     listing_links,
 )
-from api_core.resources import current_url_builder
+from api_core.resources import app_path, url_builder, url_for_path
 
 MAX_SEARCH_LENGTH = 100
 JSON = "application/json"
@@ -142,7 +143,8 @@ def list_response[T](
     them from a returned `Response`).
     """
     body = listing_body(listing, model)
-    headers = {"Link": link_header(listing_links(listing, current_url_builder(request)))}
+    url, query = url_for_path(request, app_path(request)), request.scope.get("query_string") or b""
+    headers = {"Link": _link_header(url, query, listing.request, listing.total, listing.next_cursor)}
     if listing.total is not None:
         headers["X-Total-Count"] = str(listing.total)
     content = body.__pydantic_serializer__.to_json(body, by_alias=True)  # as FastAPI would
@@ -150,3 +152,15 @@ def list_response[T](
     if response is not None:
         answer.raw_headers.extend(response.raw_headers)
     return answer
+
+
+# A page's Link header depends on these five values alone; a list's first page is asked again and again
+# with them unchanged (its total moves only with a write). Each entry is one URL and query string, which
+# API Gateway bounds; a client sending new ones only evicts others.
+@lru_cache(maxsize=256)
+def _link_header(
+    url: str, query_string: bytes, asked: ListRequest, total: int | None, next_cursor: str | None
+) -> str:
+    # The query parameters as Starlette reads them (`request.query_params`).
+    params = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    return link_header(listing_links(Listing(asked, [], total, next_cursor), url_builder(url, params)))

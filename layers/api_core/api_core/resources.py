@@ -17,7 +17,7 @@ ETags and conditional requests are `api_core.conditional`'s, list parameters and
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache, lru_cache
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -107,13 +107,16 @@ def current_url_builder(request: Request) -> UrlBuilder:
 
     The base URL and the encoded parameters are worked out once, however many links are built from them.
     """
-    url = url_for_path(request, app_path(request))
-    params = []
-    if request.scope.get("query_string"):
-        params = [(name, _query_pair(name, value)) for name, value in request.query_params.multi_items()]
+    params = request.query_params.multi_items() if request.scope.get("query_string") else []
+    return url_builder(url_for_path(request, app_path(request)), params)
+
+
+def url_builder(url: str, params: Iterable[tuple[str, str]]) -> UrlBuilder:
+    """Builds `url` with the query `params`, some of them replaced (None removes one), the others kept."""
+    encoded = [(name, _query_pair(name, value)) for name, value in params]
 
     def build(replace: Mapping[str, str | None]) -> str:
-        kept = [encoded for name, encoded in params if name not in replace] if params else []
+        kept = [pair for name, pair in encoded if name not in replace] if encoded else []
         added = [_query_pair(name, value) for name, value in replace.items() if value is not None]
         query = "&".join(kept + added)
         return f"{url}?{query}" if query else url
