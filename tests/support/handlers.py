@@ -48,11 +48,7 @@ def load_handler(function: str) -> Handler:
         module_file = getattr(module, "__file__", None) or ""
         if module_file.startswith(str(FUNCTIONS_DIR)) or name == "app":
             del sys.modules[name]
-    import api_core.settings
-
-    api_core.settings.settings.cache_clear()
-    api_core.settings.environment_cors_policy.cache_clear()
-    api_core.settings.environment_auth.cache_clear()
+    forget_settings()
     _forget_previous_apps()
     # A new Lambda process starts with no event loop; Mangum takes the thread's current one at import.
     # Other tests (Playwright's sync API) may leave a closed loop behind, so start from a fresh one.
@@ -140,3 +136,20 @@ def invoke(handler: Handler, event: dict[str, Any], context: LambdaContext | Non
     raw = handler(wire_event, context or LambdaContext())
     json.dumps(raw)  # a response the runtime could not serialize is a bug in itself
     return Result(raw)
+
+
+def forget_settings() -> None:
+    """Forget the settings read so far: they are read once per process, as on Lambda, and a test that
+    changes the environment starts a new "process"."""
+    import api_core.settings
+
+    api_core.settings.settings.cache_clear()
+    api_core.settings.environment_cors_policy.cache_clear()
+    api_core.settings.environment_auth.cache_clear()
+
+
+def use_environment(monkeypatch: Any, env: dict[str, str]) -> None:
+    """Set `env` for this test (monkeypatch undoes it) and forget the settings read before."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    forget_settings()

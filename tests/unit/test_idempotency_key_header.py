@@ -7,7 +7,6 @@ import json
 from typing import Annotated
 
 import pytest
-from api_core import settings
 from api_core.app_factory import create_app
 from api_core.idempotency_key import IDEMPOTENCY_KEY_PATTERN, MAX_IDEMPOTENCY_KEY_LENGTH
 from api_core.lambda_handler import create_handler
@@ -15,7 +14,7 @@ from api_core.resources import ACCEPTS_IDEMPOTENCY_KEY, idempotency_key
 from fastapi import Header, Request
 from pydantic import BaseModel
 from support.events import load_event
-from support.handlers import DEV_ENV
+from support.handlers import DEV_ENV, use_environment
 
 ROUTE = "/api/v1/items"
 FastApiHeader = Annotated[
@@ -30,10 +29,7 @@ class Thing(BaseModel):
 
 @pytest.fixture(autouse=True)
 def _settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in DEV_ENV.items():
-        monkeypatch.setenv(name, value)
-    for cached in (settings.settings, settings.environment_cors_policy, settings.environment_auth):
-        cached.cache_clear()
+    use_environment(monkeypatch, DEV_ENV)
 
 
 def apps():

@@ -7,7 +7,6 @@ import json
 from typing import Annotated
 
 import pytest
-from api_core import settings
 from api_core.app_factory import create_app
 from api_core.lambda_handler import create_handler
 from api_core.lists import ListQuery, list_params, list_response
@@ -22,18 +21,14 @@ from api_core.pagination import (
 )
 from fastapi import Query, Request
 from support.events import load_event
-from support.handlers import DEV_ENV
+from support.handlers import DEV_ENV, use_environment
 
 ROUTE = "/api/v1/items"
 
 
 @pytest.fixture(autouse=True)
 def _settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in DEV_ENV.items():
-        monkeypatch.setenv(name, value)
-    # The settings are read once per process, as on Lambda: another test may have read others.
-    for cached in (settings.settings, settings.environment_cors_policy, settings.environment_auth):
-        cached.cache_clear()
+    use_environment(monkeypatch, DEV_ENV)
 
 
 def apps():
