@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
+from api_core import ids as ids_module
 from api_core.ids import is_id, new_id, utc_now
 from api_core.resources import base_url_from_event
 
@@ -127,3 +129,21 @@ def test_is_id_refuses_anything_else(text):
 def test_utc_now_is_iso_8601_utc_with_milliseconds():
     assert len(utc_now()) == len("2026-11-05T12:34:56.789Z")
     assert utc_now().endswith("Z")
+
+
+@pytest.mark.parametrize(
+    "ns",
+    [
+        0,
+        1_764_201_600_000_000_000,
+        1_764_201_600_999_999_999,
+        1_764_201_601_000_000_000,
+        4_102_444_799_123_456_789,
+    ],
+)
+def test_utc_now_spells_the_time_as_datetime_would(monkeypatch, ns):
+    # WHEN the clock reads `ns` (seconds repeat across calls: the spelled second is reused)
+    monkeypatch.setattr(ids_module.time, "time_ns", lambda: ns)
+    expected = datetime.fromtimestamp(ns // 1_000_000 / 1000, UTC).isoformat(timespec="milliseconds")
+    # THEN ISO 8601 UTC with milliseconds and a Z, as datetime spells it
+    assert utc_now() == utc_now() == expected.replace("+00:00", "Z")
