@@ -102,17 +102,9 @@ def url_for_path(request: Request, path: str, query: Mapping[str, str] | None = 
     return f"{url}?{urlencode(query)}" if query else url
 
 
-def current_url_builder(request: Request) -> UrlBuilder:
-    """Builds this request's URL with some query parameters replaced (None removes one), others kept.
-
-    The base URL and the encoded parameters are worked out once, however many links are built from them.
-    """
-    params = request.query_params.multi_items() if request.scope.get("query_string") else []
-    return url_builder(url_for_path(request, app_path(request)), params)
-
-
 def url_builder(url: str, params: Iterable[tuple[str, str]]) -> UrlBuilder:
-    """Builds `url` with the query `params`, some of them replaced (None removes one), the others kept."""
+    """Builds `url` with the query `params`, some of them replaced (None removes one), the others kept:
+    a request's Link URLs (`api_core.lists`). The parameters are encoded once, however many URLs are built."""
     encoded = [(name, _query_pair(name, value)) for name, value in params]
 
     def build(replace: Mapping[str, str | None]) -> str:
