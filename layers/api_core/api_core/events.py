@@ -20,6 +20,14 @@ LambdaResponse = dict[str, Any]
 # The methods that change state: screened for a JSON body and a time budget, and refused outright from an
 # origin the CORS policy refuses (CORS alone lets a simple cross-site POST through).
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def with_head(methods: frozenset[str] | set[str]) -> frozenset[str]:
+    """`methods`, with HEAD wherever GET is (RFC 9110 9.3.2): FastAPI's routes declare GET alone, and the
+    entry point runs a HEAD as the GET it mirrors (api_core.lambda_handler)."""
+    return frozenset(methods | {"HEAD"} if "GET" in methods else methods)
+
+
 _FIRST = itemgetter(0)
 
 

@@ -23,6 +23,7 @@ from functools import lru_cache
 from typing import Any
 
 from api_core.cors.tiers import Level, Tier, TierError, tier_of_route
+from api_core.events import with_head
 
 # What metrics and traces call a request whose path matches no route (a 404, or a 405 elsewhere).
 UNMATCHED_ROUTE = "unmatched"
@@ -55,7 +56,7 @@ class RouteTable:
         self._routes = [
             (
                 regex,
-                RouteMatch(frozenset(methods | {"HEAD"} if "GET" in methods else methods), template, tier),
+                RouteMatch(with_head(methods), template, tier),
             )
             for regex, methods, template, tier in merged.values()
         ]
@@ -130,12 +131,10 @@ def assign_tiers(
     a route tier names a served route, a prefix covers one (and each route wholly or not at all), and
     exposed methods are served there."""
     tiers = tuple(tiers)
-    served: dict[str, set[str]] = {}
+    declared: dict[str, set[str]] = {}
     for path, methods in routes:
-        served.setdefault(path, set()).update(methods)
-    for methods in served.values():
-        if "GET" in methods:
-            methods.add("HEAD")
+        declared.setdefault(path, set()).update(methods)
+    served = {path: with_head(methods) for path, methods in declared.items()}
     for kind in ("name", "prefix", "route"):
         values = [getattr(t, kind) for t in tiers if getattr(t, kind) is not None]
         if len(values) != len(set(values)):

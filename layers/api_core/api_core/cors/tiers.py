@@ -29,6 +29,7 @@ from typing import Any
 
 from api_core.cors.origins import InvalidOrigin, Origin, SubdomainPattern, parse_allowed_entry
 from api_core.cors.policy import CorsPolicy, Mode
+from api_core.events import with_head
 from api_core.settings import MAX_MAX_AGE, ConfigError, Stage, allowed_origins, origin_list
 
 FIELDS = ("origins", "credentials", "methods", "allow_headers", "expose_headers", "max_age")
@@ -234,7 +235,7 @@ def _inherit(parent: ResolvedTier, tier: Tier, stage: Stage, environ: Mapping[st
     if tier.credentials is not None:
         changes["allow_credentials"] = tier.credentials
     if tier.methods is not None:
-        changes["expose_methods"] = tier.methods | ({"HEAD"} if "GET" in tier.methods else set())
+        changes["expose_methods"] = with_head(tier.methods)
     if tier.allow_headers is not None:
         names = {name.lower() for name in tier.allow_headers}
         changes["allow_headers"], changes["allow_any_header"] = frozenset(names - {"*"}), "*" in names
