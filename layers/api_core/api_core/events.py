@@ -189,7 +189,7 @@ def _agreeing_v1_headers(single: Any, multi: Any) -> tuple[dict[str, tuple[str, 
             return None
     except (TypeError, LookupError):
         return None
-    lowered = _lowered(names) if values else ()
+    lowered = lowered_names(names) if values else ()
     # A name holding a line break, one name spelled two ways, a name outside ASCII: the general merge.
     if lowered is None or len(lowered) != len(values):
         return None
@@ -197,11 +197,12 @@ def _agreeing_v1_headers(single: Any, multi: Any) -> tuple[dict[str, tuple[str, 
 
 
 @lru_cache(maxsize=256)
-def _lowered(names: str) -> tuple[str, ...] | None:
-    # The lowercase names of one set of header names (joined by line breaks), None unless they are ASCII
-    # and distinct once lowercased. A function sees a few sets (one per kind of client and request), so
-    # 256 holds them all; a client sending new sets only evicts, and each entry is at most the event's
-    # header names (API Gateway caps them at 10 KB per request).
+def lowered_names(names: str) -> tuple[str, ...] | None:
+    """The lowercase names of one set of header names (joined by line breaks), None unless they are ASCII
+    and distinct once lowercased: the names of API Gateway's usual header maps."""
+    # Cached: a function sees a few sets (one per kind of client and request), so 256 holds them all; a
+    # client sending new sets only evicts, and each entry is at most the event's header names (API Gateway
+    # caps them at 10 KB per request).
     if not names.isascii():  # before lowercasing: "\u212a".lower() is an ASCII "k"
         return None
     lowered = tuple(names.lower().split("\n"))

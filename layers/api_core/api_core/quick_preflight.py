@@ -20,7 +20,7 @@ from typing import Any
 from api_core.authority import MalformedHost, authority_of
 from api_core.cors.tiers import TieredPolicy
 from api_core.decoration import preflight_response
-from api_core.events import EventFormat, LambdaResponse
+from api_core.events import EventFormat, LambdaResponse, lowered_names
 from api_core.observability import logger
 from api_core.routes import RouteTable
 from api_core.screening import ascii_v1_text
@@ -107,12 +107,9 @@ def _spellings(names: str) -> tuple[int, tuple[str | None, ...], bool] | None:
     # of the usual shape. A function sees a few sets (one per kind of client and request), so 256 holds
     # them all; a client sending new sets only evicts, and each key is at most the event's header names
     # (API Gateway caps the headers at 10 KB per request).
-    if not names.isascii():  # before lowercasing: "\u212a".lower() is an ASCII "k"
+    lowered = lowered_names(names)
+    if lowered is None:
         return None
-    spellings = names.split("\n")
-    lowered = names.lower().split("\n")
-    by_name = dict(zip(lowered, spellings, strict=True))
-    if len(by_name) != len(lowered):
-        return None
+    by_name = dict(zip(lowered, names.split("\n"), strict=True))
     credentialed = "authorization" in by_name or "cookie" in by_name
     return len(lowered), tuple(by_name.get(name) for name in _READ), credentialed
