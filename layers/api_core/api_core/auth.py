@@ -63,7 +63,7 @@ class Caller:
 
 
 # Each check below is one FastAPI dependency that calls the checks it builds on as plain functions: a
-# chain of dependencies (in_group -> signed_in -> current_caller) costs the resolver once per link.
+# chain of dependencies (in_group -> signed_in -> the caller) costs the resolver once per link.
 def caller_of(request: Request) -> Caller:
     """The caller of this request; no check, no refusal."""
     if environment_auth() is not Auth.COGNITO:
@@ -79,11 +79,6 @@ def signed_in_caller(request: Request) -> Caller:
     if caller.enforced and caller.principal is None:
         raise refused(request, caller, SIGNED_IN, Unauthenticated(SIGN_IN_DETAIL))
     return caller
-
-
-async def current_caller(request: Request) -> Caller:
-    """The caller of this request (a dependency); no check, no refusal."""
-    return caller_of(request)
 
 
 async def signed_in(request: Request) -> Caller:
