@@ -60,33 +60,19 @@ def create_app(*, title: str, version: str = "1.0.0", cors_tiers: Iterable[Tier]
 def _openapi(app: FastAPI) -> dict[str, Any]:
     # FastAPI's own document, plus what it cannot see: the list parameters list_params reads itself.
     if app.openapi_schema is None:
-        from api_core.lists import document_list_parameters  # noqa: PLC0415 - only when documenting
+        from api_core.lists import document_list_parameters, parameters_in_place  # noqa: PLC0415
 
         document = FastAPI.openapi(app)
+        # A route's `openapi_extra` parameters (ACCEPTS_IDEMPOTENCY_KEY) land after its responses when it
+        # has none of its own; deep-copied so that the document never holds the route's own list.
         for operations in document.get("paths", {}).values():
             for method, operation in operations.items():
-                operations[method] = _parameters_in_place(operation)
+                placed = parameters_in_place(operation)
+                if placed is not operation:
+                    placed["parameters"] = copy.deepcopy(placed["parameters"])
+                operations[method] = placed
         document_list_parameters(app, document)
     return app.openapi_schema
-
-
-def _parameters_in_place(operation: dict[str, Any]) -> dict[str, Any]:
-    # A route's `openapi_extra` parameters (e.g. ACCEPTS_IDEMPOTENCY_KEY) land after its responses when
-    # it has no parameter of its own: moved where FastAPI puts `parameters`, before the body and responses.
-    keys = list(operation)
-    if "parameters" not in keys or not any(key in keys[: keys.index("parameters")] for key in _AFTER):
-        return operation
-    parameters = operation["parameters"]
-    placed: dict[str, Any] = {}
-    for key, value in operation.items():
-        if key in _AFTER and "parameters" not in placed:
-            placed["parameters"] = copy.deepcopy(parameters)  # not the route's openapi_extra itself
-        if key != "parameters":
-            placed[key] = value
-    return placed
-
-
-_AFTER = ("requestBody", "responses")  # what FastAPI writes after an operation's `parameters`
 
 
 def problem_response(

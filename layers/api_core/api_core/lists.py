@@ -93,16 +93,29 @@ def _with_list_parameters(operation: dict[str, Any]) -> dict[str, Any]:
     parameters = operation.get("parameters", [])
     cut = sum(1 for parameter in parameters if parameter["in"] in ("path", "query"))
     listed = [*parameters[:cut], *copy.deepcopy(_query_model_parameters()), *parameters[cut:]]
-    rebuilt: dict[str, Any] = {}
-    for key, value in operation.items():
-        if key in ("requestBody", "responses") and "parameters" not in rebuilt:
-            rebuilt["parameters"] = listed
-        if key != "parameters":
-            rebuilt[key] = value
-    rebuilt.setdefault("parameters", listed)
+    rebuilt = parameters_in_place({**operation, "parameters": listed})
     responses = rebuilt.setdefault("responses", {})
     responses.setdefault("422", copy.deepcopy(_query_model_operation()["responses"]["422"]))
     return rebuilt
+
+
+def parameters_in_place(operation: dict[str, Any]) -> dict[str, Any]:
+    """`operation` with its `parameters` where FastAPI writes them, before the request body and the
+    responses: parameters added after FastAPI built the operation (the list query here, a route's
+    `openapi_extra`) would otherwise come last, and the document would differ from FastAPI's own."""
+    keys = list(operation)
+    if "parameters" not in keys or not any(key in keys[: keys.index("parameters")] for key in _AFTER):
+        return operation
+    placed: dict[str, Any] = {}
+    for key, value in operation.items():
+        if key in _AFTER and "parameters" not in placed:
+            placed["parameters"] = operation["parameters"]
+        if key != "parameters":
+            placed[key] = value
+    return placed
+
+
+_AFTER = ("requestBody", "responses")  # what FastAPI writes after an operation's `parameters`
 
 
 def _answers_a_page(route: APIRoute) -> bool:
