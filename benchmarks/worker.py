@@ -10,7 +10,8 @@ Modes:
   text before the clock starts: the Lambda runtime parses the event outside the handler.
 - `warm-get`: ours only, the GET of 20 (DynamoDB replayed) alone: the warm GET under a CPU quota.
 - `dynamo`: ours only: items read per page request at several depths, page-number and cursor styles.
-- `breakdown`: ours only: a warm GET at each stage of benchmarks/stages.py (what each feature costs).
+- `breakdown`: ours only: a warm GET at each stage of benchmarks/stages.py (what each feature costs), and
+  the other sides of the warm targets, timed in the same interleaved rounds.
 Our function runs against moto: in-process for `warm` (each distinct request answered by moto once, then
 replayed: see Replay) and `dynamo`, and for `cold-*` a moto server the parent runs, so boto3's import is
 paid as on Lambda.
@@ -26,7 +27,9 @@ import os
 import sys
 import time
 
-EVENTS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "events")
+BENCHMARKS_DIR = os.path.dirname(os.path.abspath(__file__))
+EVENTS_DIR = os.path.join(os.path.dirname(BENCHMARKS_DIR), "events")
+PEERS_DIR = os.path.join(BENCHMARKS_DIR, "peers")
 EVENTS = {
     "preflight": "items-options-preflight-put-allowed-origin",
     # A browser's requests through API Gateway behind CloudFront: 28-29 headers, in both header maps.
@@ -325,7 +328,10 @@ def serve_items_from_memory(items: int) -> None:
 
 
 def breakdown(rounds: int, calls: int) -> dict:
-    """Median µs of a warm GET of 20 items at each stage of benchmarks/stages.py, rounds interleaved."""
+    """Median µs per call, rounds interleaved in this one process: a warm GET of 20 items at each stage of
+    benchmarks/stages.py (`stages`), and the other figures the warm targets divide (`beside`): ours' POST and
+    CloudFront preflight, and the raw handler's preflight. Each target's ratio is then of two figures timed
+    side by side, and not of two processes, each with its own noise (data in memory throughout)."""
     import random
     import statistics
 
@@ -335,19 +341,32 @@ def breakdown(rounds: int, calls: int) -> dict:
     serve_items_from_memory(40)
     import stages
 
-    handlers = stages.handlers(handler)
-    text = event_texts()["get"]
-    for stage_handler in handlers.values():
+    sys.path.append(PEERS_DIR)  # after the function and the layer: only `raw` and its `data` come from it
+    raw = __import__(MODULES["raw"]).handler
+    texts = event_texts()
+    cells = {
+        ("stages", stage): (stage_handler, "get") for stage, stage_handler in stages.handlers(handler).items()
+    }
+    cells[("beside", "ours post")] = (handler, "post")
+    cells[("beside", "ours preflight-cf")] = (handler, "preflight-cf")
+    cells[("beside", "raw preflight-cf")] = (raw, "preflight-cf")
+    for cell_handler, kind in cells.values():
         for _ in range(100):
-            call(stage_handler, text, "get")
-    samples: dict[str, list[float]] = {stage: [] for stage in handlers}
-    order = list(handlers)
+            call(cell_handler, texts[kind], kind)
+    samples: dict[tuple[str, str], list[float]] = {cell: [] for cell in cells}
+    order = list(cells)
     shuffle = random.Random(7)  # noqa: S311 - an order, not a secret
     for _ in range(rounds):
         shuffle.shuffle(order)
-        for stage in order:
-            samples[stage].append(timed_calls(handlers[stage], text, "get", calls, None)["all"]["median_us"])
-    return {stage: statistics.median(values) for stage, values in samples.items()}
+        for cell in order:
+            cell_handler, kind = cells[cell]
+            samples[cell].append(
+                timed_calls(cell_handler, texts[kind], kind, calls, None)["all"]["median_us"]
+            )
+    result: dict[str, dict[str, float]] = {"stages": {}, "beside": {}}
+    for (part, name), values in samples.items():
+        result[part][name] = statistics.median(values)
+    return result
 
 
 def percentiles(samples: list[float]) -> dict:

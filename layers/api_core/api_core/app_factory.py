@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.telemetry import TelemetryConfig
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api_core.aws_faults import throttled, unavailable
@@ -28,8 +29,20 @@ from api_core.problems import (
 )
 from api_core.settings import environment_auth, environment_cors_policy
 
+# FastAPI's own OpenTelemetry spans, metrics and logs, off: this template traces with X-Ray and writes
+# metrics as EMF (api_core.tracing, api_core.metrics), and left on, FastAPI asks OpenTelemetry's global
+# providers on every request whether any is configured (about 5 µs of a warm request: docs/PERFORMANCE.md).
+# A function that ships an OpenTelemetry SDK (e.g. the ADOT layer) passes `telemetry=` to create_app.
+NO_NATIVE_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
-def create_app(*, title: str, version: str = "1.0.0", cors_tiers: Iterable[Tier] = ()) -> FastAPI:
+
+def create_app(
+    *,
+    title: str,
+    version: str = "1.0.0",
+    cors_tiers: Iterable[Tier] = (),
+    telemetry: TelemetryConfig = NO_NATIVE_TELEMETRY,
+) -> FastAPI:
     """A FastAPI app with the layer's error handling. Routes are added by the function.
 
     Reads the shared settings and builds the environment's CORS policy now, so that a bad STAGE, CORS or
@@ -39,10 +52,15 @@ def create_app(*, title: str, version: str = "1.0.0", cors_tiers: Iterable[Tier]
     `cors_tiers`: CORS policies for a path prefix or a single route of this app (`api_core.cors.tiers`).
     The routes manifest records them (`python -m api_core.routes api:app > routes.json`), so that the
     entry point applies them before the app is imported.
+
+    `telemetry`: FastAPI's native OpenTelemetry configuration (`FastAPI(telemetry=...)`), off by default
+    (NO_NATIVE_TELEMETRY).
     """
     environment_cors_policy()
     environment_auth()
-    app = FastAPI(title=title, version=version, docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title=title, version=version, docs_url=None, redoc_url=None, openapi_url=None, telemetry=telemetry
+    )
     app.state.cors_tiers = tuple(cors_tiers)
     # A redirect to the slash-less URL would point at the wrong place behind API Gateway (it does not
     # know the stage prefix), and an API client should not rely on redirects: 404 instead.
