@@ -78,25 +78,23 @@ def _read(event: Any) -> tuple[str, str | None, list[Any], bool] | None:
 
 def _headers(single: Any, multi: Any) -> tuple[list[Any], bool] | None:
     # `_READ`'s values (None: absent) and whether the request carries credentials, from a v1 event's two
-    # maps when they have API Gateway's usual shape as far as the answer depends on it: the same names in
-    # the same order, ASCII and distinct once lowercased, every value ASCII text, and each header read once
-    # in both maps with the same value. What the maps hold beyond that does not change the answer.
+    # maps when they have API Gateway's usual shape: the same names in the same order, ASCII and distinct
+    # once lowercased, and each header once, as the same ASCII text in both maps. Anything else, even a
+    # header the answer does not depend on, is the general path's to read.
     if type(single) is not dict or type(multi) is not dict or [*single] != [*multi]:
         return None
+    values = [*single.values()]
     try:
-        names = "\n".join(single)
-        # TypeError for a value that is not text, or not a list of text.
-        text = "".join(single.values()).isascii() and "".join(map("".join, multi.values())).isascii()
-    except TypeError:
+        # ValueError unless each entry of `multiValueHeaders` holds one value; TypeError for a value that
+        # is not text. The two maps agreeing, one check of `headers`' text covers both.
+        if [value for (value,) in multi.values()] != values or not "".join(values).isascii():
+            return None
+    except (TypeError, ValueError):
         return None
-    spelled = _spellings(names)
-    if not text or spelled is None or spelled[0] != len(single):  # a name holding a line break
+    spelled = _spellings("\n".join(single))
+    if spelled is None or spelled[0] != len(values):  # a name holding a line break
         return None
-    keys, credentialed = spelled[1], spelled[2]
-    values = [None if key is None else single[key] for key in keys]
-    if [multi[key] for key in keys if key is not None] != [[value] for value in values if value is not None]:
-        return None
-    return values, credentialed
+    return [None if key is None else single[key] for key in spelled[1]], spelled[2]
 
 
 @lru_cache(maxsize=256)
