@@ -301,7 +301,10 @@ def notes(data: dict, runs: int, iterations: int, seconds: float, load: tuple) -
         f"Layer: {unzipped:.1f} MiB unzipped, {zipped:.2f} MiB zipped (sam build, with bytecode). Heavy "
         f"modules imported by this template's cold preflight: {preflight_imports}.",
         f"Stage table: median over {runs * 3} interleaved rounds of each round's median; stage 1 is the base "
-        "of the warm GET and POST targets.",
+        "of the warm GET and POST targets. The three warm targets divide figures timed side by side in those "
+        "rounds, in one process (this template's last stage, its POST and CloudFront preflight, the raw "
+        "handler's preflight, 1/5 of the warm rows' calls per round); the warm table's figures, each row "
+        "from a process of its own, are given beside them.",
     ]
 
 
