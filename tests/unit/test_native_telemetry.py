@@ -13,7 +13,8 @@ from opentelemetry import trace
 from support.events import load_event
 from support.handlers import DEV_ENV, use_environment
 
-ROUTE = "/api/v1/items"
+# The health sample is in every generated project: its event and path stand for any GET.
+ROUTE = "/api/v1/health"
 
 
 class RecordingTracerProvider(trace.TracerProvider):
@@ -52,15 +53,15 @@ def status_of_a_get(app: FastAPI) -> int:
     """A GET through the layer's entry point, as Lambda would send it, to an app serving it."""
 
     @app.get(ROUTE)
-    async def items() -> list[str]:
+    async def health() -> list[str]:
         return []
 
-    return create_handler(app)(load_event("items-get-list-allowed-origin"), None)["statusCode"]
+    return create_handler(app)(load_event("health-get-cross-origin"), None)["statusCode"]
 
 
 def test_an_app_from_create_app_starts_no_fastapi_span(provider: RecordingTracerProvider) -> None:
     # WHEN a request reaches an app built with the defaults
-    status = status_of_a_get(create_app(title="items"))
+    status = status_of_a_get(create_app(title="health"))
     # THEN FastAPI traced nothing through the configured provider
     assert status == 200
     assert provider.spans == []
@@ -68,7 +69,7 @@ def test_an_app_from_create_app_starts_no_fastapi_span(provider: RecordingTracer
 
 def test_fastapi_traces_when_the_function_asks_for_it(provider: RecordingTracerProvider) -> None:
     # GIVEN the same app with FastAPI's tracing asked for, and the same provider
-    app = create_app(title="items", telemetry={"tracing": True, "metrics": False, "logs": False})
+    app = create_app(title="health", telemetry={"tracing": True, "metrics": False, "logs": False})
     # WHEN a request reaches it
     status = status_of_a_get(app)
     # THEN FastAPI started its spans through that provider: the fixture's provider is one FastAPI uses
