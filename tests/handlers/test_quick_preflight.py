@@ -123,13 +123,8 @@ def both(name: str, value: Any) -> Any:
     def change(event: dict[str, Any]) -> None:
         names = event["headers"] if isinstance(event.get("headers"), dict) else {}
         spelled = next((key for key in names if key.lower() == name.lower()), name)
-        for key, new in (("headers", value), ("multiValueHeaders", [value])):
-            if not isinstance(event.get(key), dict):
-                continue  # a map an earlier change removed
-            if value is None:
-                event[key].pop(spelled, None)
-            else:
-                event[key][spelled] = new
+        put("headers", spelled, value)(event)
+        put("multiValueHeaders", spelled, None if value is None else [value])(event)
 
     return change
 
